@@ -1,0 +1,312 @@
+"""KPIs (ตัวชี้วัด), their quarter results and the evaluators' scores."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Avg, Case, Max, OuterRef, Q, Subquery, Sum, When
+from django.db.models.functions import Round
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from projects import progress
+from projects.fields import NormalizedCharField, NormalizedTextField
+from projects.models import (
+    FISCAL_YEAR_VALIDATORS,
+    PERCENT_VALIDATORS,
+    QUARTER_VALIDATORS,
+    Department,
+    Project,
+    localized,
+)
+
+VALUE_FIELD = models.DecimalField(max_digits=15, decimal_places=2)
+indicator_code_validator = RegexValidator(
+    r"^\d{4}-\d{1,6}$",
+    _("A KPI code is four digits, a dash and a number, e.g. 2100-1044."),
+)
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def for_fiscal_year(self, fiscal_year: int) -> IndicatorQuerySet:
+        return self.filter(fiscal_year=fiscal_year)
+
+    def with_achievement(self) -> IndicatorQuerySet:
+        """Annotate ``achieved`` (by each KPI's aggregation) and ``result_count``."""
+        results = IndicatorResult.objects.filter(indicator=OuterRef("pk")).order_by()
+
+        def over_results(aggregate) -> Subquery:
+            return Subquery(
+                results.values("indicator").annotate(v=aggregate).values("v"),
+                output_field=VALUE_FIELD,
+            )
+
+        latest = Subquery(
+            results.order_by("-quarter").values("value")[:1], output_field=VALUE_FIELD
+        )
+        return self.annotate(
+            achieved=Case(
+                When(
+                    aggregation=progress.Aggregation.SUM,
+                    then=over_results(Sum("value")),
+                ),
+                When(
+                    aggregation=progress.Aggregation.MAX,
+                    then=over_results(Max("value")),
+                ),
+                When(
+                    aggregation=progress.Aggregation.MEAN,
+                    then=Round(over_results(Avg("value")), 2, output_field=VALUE_FIELD),
+                ),
+                default=latest,
+                output_field=VALUE_FIELD,
+            ),
+        )
+
+
+class EvaluationCriterion(models.Model):
+    """A criterion KPIs are scored on in a fiscal year (the seed's 2.1 and 2.2)."""
+
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year (B.E.)"), validators=FISCAL_YEAR_VALIDATORS
+    )
+    code = models.CharField(_("code"), max_length=20)
+    name_th = NormalizedCharField(_("name (Thai)"), max_length=255)
+    name_en = NormalizedCharField(_("name (English)"), max_length=255, blank=True)
+    max_score = models.DecimalField(
+        _("maximum score"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(100),
+        validators=PERCENT_VALIDATORS,
+    )
+
+    class Meta:
+        ordering = ["fiscal_year", "code"]
+        verbose_name = _("evaluation criterion")
+        verbose_name_plural = _("evaluation criteria")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "code"], name="criterion_unique_code_per_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year} {self.code} {self.name_th}"
+
+    @property
+    def name(self) -> str:
+        """The name in the active language."""
+        return localized(self.name_th, self.name_en)
+
+
+class Indicator(models.Model):
+    class Kind(models.TextChoices):
+        STRATEGIC = "strategic", _("Strategic KPI")
+        ROUTINE = "routine", _("Routine KPI")
+        NEGOTIATED = "negotiated", _("Negotiated KPI")
+        OBJECTIVE = "objective", _("Objective-level KPI")
+
+    class Level(models.TextChoices):
+        OUTPUT = "output", _("Output")
+        OUTCOME = "outcome", _("Outcome")
+
+    code = models.CharField(
+        _("code"), max_length=20, unique=True, validators=[indicator_code_validator]
+    )
+    name_th = NormalizedTextField(_("name (Thai)"))
+    name_en = NormalizedTextField(_("name (English)"), blank=True)
+    unit = NormalizedCharField(_("unit"), max_length=50)
+    target = models.DecimalField(_("target"), max_digits=15, decimal_places=2)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.STRATEGIC
+    )
+    level = models.CharField(
+        _("level"), max_length=10, choices=Level.choices, default=Level.OUTPUT
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="indicators",
+    )
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year (B.E.)"), validators=FISCAL_YEAR_VALIDATORS
+    )
+    definition = NormalizedTextField(_("definition"), blank=True)
+    calculation_method = NormalizedTextField(_("calculation method"), blank=True)
+    aggregation = models.CharField(
+        _("aggregation of quarters"),
+        max_length=10,
+        choices=progress.Aggregation.choices,
+        default=progress.Aggregation.LATEST,
+    )
+    direction = models.CharField(
+        _("direction"),
+        max_length=10,
+        choices=progress.Direction.choices,
+        default=progress.Direction.HIGHER,
+    )
+    projects = models.ManyToManyField(
+        Project, verbose_name=_("projects"), blank=True, related_name="indicators"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-fiscal_year", "code"]
+        verbose_name = _("KPI")
+        verbose_name_plural = _("KPIs")
+        indexes = [models.Index(fields=["fiscal_year", "department"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fiscal_year__gte=2500, fiscal_year__lte=2700),
+                name="indicator_fiscal_year_be",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_th}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("indicators:detail", args=[self.code])
+
+    @property
+    def name(self) -> str:
+        """The name in the active language."""
+        return localized(self.name_th, self.name_en)
+
+    @property
+    def is_percentage(self) -> bool:
+        """True when the unit is a percentage (ร้อยละ), so values above 100 are odd."""
+        return self.unit.strip() in {"ร้อยละ", "%", "percent"}
+
+    def achievement_percent(self, achieved: Decimal | None) -> Decimal | None:
+        """The achieved value against the target in %, respecting the direction."""
+        return progress.achievement_percent(achieved, self.target, self.direction)
+
+
+class IndicatorResult(models.Model):
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("KPI"),
+        on_delete=models.CASCADE,
+        related_name="results",
+    )
+    quarter = models.PositiveSmallIntegerField(
+        _("quarter"), validators=QUARTER_VALIDATORS
+    )
+    value = models.DecimalField(_("result"), max_digits=15, decimal_places=2)
+    report = NormalizedTextField(_("report"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["indicator", "quarter"]
+        verbose_name = _("KPI result")
+        verbose_name_plural = _("KPI results")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "quarter"],
+                name="indicator_result_one_per_quarter",
+                violation_error_message=_(
+                    "This KPI already has a result for that quarter."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4),
+                name="indicator_result_quarter_1_4",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} Q{self.quarter}: {self.value}"
+
+
+class IndicatorEvaluation(models.Model):
+    """The evaluators' verdict on one KPI in one quarter, scored per criterion."""
+
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("KPI"),
+        on_delete=models.CASCADE,
+        related_name="evaluations",
+    )
+    quarter = models.PositiveSmallIntegerField(
+        _("quarter"), validators=QUARTER_VALIDATORS
+    )
+    comment = NormalizedTextField(_("comment"), blank=True)
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("evaluator"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    evaluated_at = models.DateTimeField(_("evaluated"), auto_now=True)
+
+    class Meta:
+        ordering = ["indicator", "quarter"]
+        verbose_name = _("KPI evaluation")
+        verbose_name_plural = _("KPI evaluations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "quarter"],
+                name="indicator_evaluation_one_per_quarter",
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4),
+                name="indicator_evaluation_quarter_1_4",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} Q{self.quarter}"
+
+
+class CriterionScore(models.Model):
+    evaluation = models.ForeignKey(
+        IndicatorEvaluation,
+        verbose_name=_("evaluation"),
+        on_delete=models.CASCADE,
+        related_name="scores",
+    )
+    criterion = models.ForeignKey(
+        EvaluationCriterion,
+        verbose_name=_("criterion"),
+        on_delete=models.PROTECT,
+        related_name="scores",
+    )
+    score = models.DecimalField(
+        _("score"), max_digits=5, decimal_places=2, validators=PERCENT_VALIDATORS
+    )
+
+    class Meta:
+        ordering = ["evaluation", "criterion__code"]
+        verbose_name = _("criterion score")
+        verbose_name_plural = _("criterion scores")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "criterion"], name="criterion_score_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=100), name="criterion_score_0_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation} {self.criterion.code}: {self.score}"

@@ -1,0 +1,214 @@
+"""Django admin for departments, the strategy tree, projects and their parts."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import (
+    Department,
+    PlanStep,
+    Profile,
+    ProgressUpdate,
+    Project,
+    ProjectEvaluation,
+    StrategyNode,
+)
+
+admin.site.site_header = _("BMA project progress portal")
+admin.site.site_title = _("Project progress portal")
+admin.site.index_title = _("Administration")
+
+
+class TextListWidget(forms.Textarea):
+    """Edits an ordered list of text items, one item per line."""
+
+    def format_value(self, value):
+        if isinstance(value, str):
+            return value
+        return "\n".join(value or [])
+
+
+class TextListFormField(forms.Field):
+    widget = TextListWidget
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+class ProjectAdminForm(forms.ModelForm):
+    objectives = TextListFormField(
+        label=_("objectives"), required=False, help_text=_("One objective per line.")
+    )
+    targets = TextListFormField(
+        label=_("targets"), required=False, help_text=_("One target per line.")
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "code",
+            "name_th",
+            "name_en",
+            "kind",
+            "department",
+            "fiscal_year",
+            "officer_name",
+            "officer_contact",
+            "budget_owner_unit",
+            "budget_implementing_unit",
+            "budget_amount",
+            "rationale",
+            "objectives",
+            "targets",
+            "is_routine",
+            "strategies",
+            "predecessor",
+        ]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_th", "name_en", "short_name", "kind", "parent"]
+    list_filter = ["kind"]
+    list_select_related = ["parent"]
+    search_fields = ["code", "name_th", "name_en", "short_name"]
+    autocomplete_fields = ["parent"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(StrategyNode)
+class StrategyNodeAdmin(admin.ModelAdmin):
+    list_display = ["code", "title_th", "level", "parent"]
+    list_filter = ["level"]
+    list_select_related = ["parent"]
+    search_fields = ["code", "title_th", "title_en"]
+    autocomplete_fields = ["parent"]
+
+
+class PlanStepInline(admin.TabularInline):
+    model = PlanStep
+    extra = 0
+
+
+class ProgressUpdateInline(admin.StackedInline):
+    model = ProgressUpdate
+    extra = 0
+    fields = ["report_date", "percent", "done", "problems", "obstacles", "author"]
+    raw_id_fields = ["author"]
+
+
+class ProjectEvaluationInline(admin.TabularInline):
+    model = ProjectEvaluation
+    extra = 0
+    raw_id_fields = ["evaluator"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    form = ProjectAdminForm
+    list_display = [
+        "code",
+        "name_th",
+        "kind",
+        "department",
+        "fiscal_year",
+        "officer_name",
+    ]
+    list_filter = [
+        "fiscal_year",
+        "kind",
+        "is_routine",
+        "department__kind",
+        "department",
+    ]
+    list_select_related = ["department"]
+    search_fields = ["code", "name_th", "name_en", "officer_name"]
+    autocomplete_fields = ["department", "predecessor", "strategies"]
+    inlines = [PlanStepInline, ProgressUpdateInline, ProjectEvaluationInline]
+    date_hierarchy = "created_at"
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "code",
+                    "name_th",
+                    "name_en",
+                    "kind",
+                    "department",
+                    "fiscal_year",
+                ]
+            },
+        ),
+        (_("Responsible officer"), {"fields": ["officer_name", "officer_contact"]}),
+        (
+            _("Budget"),
+            {
+                "fields": [
+                    "budget_owner_unit",
+                    "budget_implementing_unit",
+                    "budget_amount",
+                ]
+            },
+        ),
+        (_("Content"), {"fields": ["rationale", "objectives", "targets"]}),
+        (_("Strategy"), {"fields": ["is_routine", "strategies", "predecessor"]}),
+    ]
+
+
+@admin.register(PlanStep)
+class PlanStepAdmin(admin.ModelAdmin):
+    list_display = ["project", "number", "weight", "planned_start", "planned_end"]
+    list_filter = ["project__fiscal_year", "project__department"]
+    list_select_related = ["project"]
+    search_fields = ["project__code", "project__name_th", "description"]
+    raw_id_fields = ["project"]
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(admin.ModelAdmin):
+    list_display = ["project", "report_date", "percent", "author", "updated_at"]
+    list_filter = ["project__fiscal_year", "project__department"]
+    list_select_related = ["project", "author"]
+    search_fields = ["project__code", "project__name_th", "done"]
+    raw_id_fields = ["project", "author"]
+    date_hierarchy = "report_date"
+
+
+@admin.register(ProjectEvaluation)
+class ProjectEvaluationAdmin(admin.ModelAdmin):
+    list_display = ["project", "quarter", "score", "evaluator", "evaluated_at"]
+    list_filter = ["project__fiscal_year", "quarter", "project__department"]
+    list_select_related = ["project", "evaluator"]
+    search_fields = ["project__code", "project__name_th"]
+    raw_id_fields = ["project", "evaluator"]
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    verbose_name_plural = _("role")
+
+
+class DepartmentMembershipInline(admin.TabularInline):
+    model = Department.members.through
+    extra = 0
+    verbose_name = _("department")
+    verbose_name_plural = _("departments")
+    autocomplete_fields = ["department"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    inlines = [ProfileInline, DepartmentMembershipInline]
+    list_display = ["username", "first_name", "last_name", "profile__role", "is_staff"]
+    list_select_related = ["profile"]
+    list_filter = ["profile__role", "is_staff", "is_superuser", "is_active"]

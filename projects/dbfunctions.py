@@ -1,0 +1,30 @@
+"""Database functions the ORM lacks, written for both PostgreSQL and SQLite."""
+
+from django.db.models import FloatField, Func
+
+
+class DayNumber(Func):
+    """Days since 1970-01-01 of a date column, so dates can be subtracted and divided.
+
+    PostgreSQL gives an integer (date minus date); SQLite gives a whole-valued real,
+    which keeps SQLite's division from truncating.
+    """
+
+    output_field = FloatField()
+    arity = 1
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(%(expressions)s - DATE '1970-01-01')",
+            **extra_context,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(julianday(%(expressions)s) - 2440587.5)",
+            **extra_context,
+        )

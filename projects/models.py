@@ -1,0 +1,507 @@
+"""Departments, the strategy tree, projects, their plans, progress and evaluations."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Least, Round
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from projects import progress, thaicalendar
+from projects.dbfunctions import DayNumber
+from projects.fields import NormalizedCharField, NormalizedTextField, TextListField
+
+PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
+FISCAL_YEAR_VALIDATORS = [MinValueValidator(2500), MaxValueValidator(2700)]
+QUARTER_VALIDATORS = [MinValueValidator(1), MaxValueValidator(4)]
+PERCENT_FIELD = models.DecimalField(max_digits=5, decimal_places=2)
+department_code_validator = RegexValidator(
+    r"^\d{8}$", _("A department code is eight digits, e.g. 21000000.")
+)
+project_code_validator = RegexValidator(
+    r"^\d{8}-\d{1,6}$", _("A project code is the department code, a dash and a number.")
+)
+
+
+def localized(thai: str, english: str) -> str:
+    """Return the English text when English is active and there is one."""
+    lang = get_language() or "th"
+    return english if lang.startswith("en") and english else thai
+
+
+class ProjectQuerySet(models.QuerySet):
+    def for_fiscal_year(self, fiscal_year: int) -> ProjectQuerySet:
+        return self.filter(fiscal_year=fiscal_year)
+
+    def visible_list(self) -> ProjectQuerySet:
+        """What a list row shows: the project with its department."""
+        return self.select_related("department")
+
+    def with_progress(self, on: date) -> ProjectQuerySet:
+        """Annotate the derived figures of each project on a date, in one query.
+
+        actual_percent and last_report_date come from the latest update on or before
+        the date; planned_percent from the plan; gap, status and report_overdue follow
+        the rules of ``projects.progress``.
+        """
+        latest = ProgressUpdate.objects.filter(
+            project=OuterRef("pk"), report_date__lte=on
+        ).order_by("-report_date")
+        day = Value((on - date(1970, 1, 1)).days)
+        start, end = DayNumber("planned_start"), DayNumber("planned_end")
+        elapsed = Case(
+            When(planned_end__lte=on, then=F("weight")),
+            When(planned_start__gt=on, then=Value(Decimal(0))),
+            default=models.ExpressionWrapper(
+                F("weight") * (day - start) / (end - start), output_field=PERCENT_FIELD
+            ),
+            output_field=PERCENT_FIELD,
+        )
+        planned = (
+            PlanStep.objects.filter(project=OuterRef("pk"))
+            .order_by()
+            .values("project")
+            .annotate(total=Sum(elapsed, output_field=PERCENT_FIELD))
+            .values("total")
+        )
+        threshold = settings.BEHIND_THRESHOLD
+        actual = Coalesce(
+            F("actual_percent"), Value(Decimal(0)), output_field=PERCENT_FIELD
+        )
+        queryset = self.annotate(
+            actual_percent=Subquery(
+                latest.values("percent")[:1], output_field=PERCENT_FIELD
+            ),
+            last_report_date=Subquery(latest.values("report_date")[:1]),
+            planned_percent=Least(
+                Round(
+                    Coalesce(Subquery(planned), Value(Decimal(0))),
+                    2,
+                    output_field=PERCENT_FIELD,
+                ),
+                Value(progress.HUNDRED),
+                output_field=PERCENT_FIELD,
+            ),
+        ).annotate(gap=actual - F("planned_percent"))
+        queryset = queryset.annotate(
+            status=Case(
+                When(actual_percent__gte=100, then=Value(progress.Status.COMPLETE)),
+                When(gap__lt=-threshold, then=Value(progress.Status.BEHIND)),
+                When(
+                    Q(actual_percent__isnull=True) | Q(actual_percent=0),
+                    then=Value(progress.Status.NOT_STARTED),
+                ),
+                default=Value(progress.Status.ON_TRACK),
+                output_field=models.CharField(),
+            )
+        )
+        if on.day <= settings.REPORT_DUE_DAY:
+            overdue = Value(False)
+        else:
+            overdue = Case(
+                When(status=progress.Status.COMPLETE, then=Value(False)),
+                When(last_report_date__gte=on.replace(day=1), then=Value(False)),
+                default=Value(True),
+            )
+        return queryset.annotate(
+            report_overdue=models.ExpressionWrapper(
+                overdue, output_field=models.BooleanField()
+            )
+        )
+
+
+class Department(models.Model):
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", _("Department")
+        DISTRICT = "district", _("District office")
+        OTHER = "other", _("Other agency")
+
+    code = models.CharField(
+        _("code"), max_length=8, unique=True, validators=[department_code_validator]
+    )
+    name_th = NormalizedCharField(_("name (Thai)"), max_length=255)
+    name_en = NormalizedCharField(_("name (English)"), max_length=255, blank=True)
+    short_name = NormalizedCharField(_("short name"), max_length=50, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.DEPARTMENT
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff members"),
+        blank=True,
+        related_name="departments",
+        help_text=_("Agency staff who report this department's projects."),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_th}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:department-detail", args=[self.code])
+
+    @property
+    def name(self) -> str:
+        """The name in the active language."""
+        return localized(self.name_th, self.name_en)
+
+    @property
+    def indicator_prefix(self) -> str:
+        """The four digits that start this department's KPI codes (2100-1044)."""
+        return self.code[:4]
+
+
+class StrategyNode(models.Model):
+    class Level(models.TextChoices):
+        PILLAR = "pillar", _("Pillar")
+        DIMENSION = "dimension", _("Dimension")
+        GOAL = "goal", _("Goal")
+        OBJECTIVE = "objective", _("Objective")
+
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    title_th = NormalizedCharField(_("title (Thai)"), max_length=500)
+    title_en = NormalizedCharField(_("title (English)"), max_length=500, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("strategy")
+        verbose_name_plural = _("strategy plan")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title_th}"
+
+    @property
+    def title(self) -> str:
+        """The title in the active language."""
+        return localized(self.title_th, self.title_en)
+
+    def path(self) -> list[StrategyNode]:
+        """The nodes from the pillar down to this one."""
+        nodes: list[StrategyNode] = []
+        node: StrategyNode | None = self
+        while node is not None:
+            nodes.append(node)
+            node = node.parent
+        return nodes[::-1]
+
+
+class Project(models.Model):
+    class Kind(models.TextChoices):
+        PROJECT = "project", _("Project")
+        ACTIVITY = "activity", _("Activity")
+
+    code = models.CharField(
+        _("code"), max_length=20, unique=True, validators=[project_code_validator]
+    )
+    name_th = NormalizedCharField(_("name (Thai)"), max_length=500)
+    name_en = NormalizedCharField(_("name (English)"), max_length=500, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=Kind.choices, default=Kind.PROJECT
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="projects",
+    )
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year (B.E.)"), validators=FISCAL_YEAR_VALIDATORS
+    )
+    officer_name = NormalizedCharField(_("responsible officer"), max_length=255)
+    officer_contact = NormalizedCharField(
+        _("officer's contact"), max_length=255, blank=True
+    )
+    budget_owner_unit = models.CharField(
+        _("owning budget unit"), max_length=20, blank=True
+    )
+    budget_implementing_unit = models.CharField(
+        _("implementing budget unit"), max_length=20, blank=True
+    )
+    budget_amount = models.DecimalField(
+        _("budget (baht)"),
+        max_digits=15,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    rationale = NormalizedTextField(_("rationale"), blank=True)
+    objectives = TextListField(_("objectives"), default=list, blank=True)
+    targets = TextListField(_("targets"), default=list, blank=True)
+    is_routine = models.BooleanField(
+        _("routine work of the agency"),
+        default=False,
+        help_text=_("Shown instead of a strategy path (ภารกิจงานประจำของหน่วยงาน)."),
+    )
+    strategies = models.ManyToManyField(
+        StrategyNode,
+        verbose_name=_("strategies supported"),
+        blank=True,
+        related_name="projects",
+    )
+    predecessor = models.ForeignKey(
+        "self",
+        verbose_name=_("predecessor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="successors",
+        help_text=_("The same project in an earlier fiscal year."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-fiscal_year", "code"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        indexes = [
+            models.Index(fields=["fiscal_year", "department"]),
+            models.Index(fields=["department", "fiscal_year"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fiscal_year__gte=2500, fiscal_year__lte=2700),
+                name="project_fiscal_year_be",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_th}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:detail", args=[self.code])
+
+    def clean(self) -> None:
+        if self.department_id and self.code:
+            department_code = self.code.split("-")[0]
+            if department_code != self.department.code:
+                raise ValidationError(
+                    {"code": _("The code must start with the department's code.")}
+                )
+
+    @property
+    def name(self) -> str:
+        """The name in the active language."""
+        return localized(self.name_th, self.name_en)
+
+    @property
+    def budget_units(self) -> str:
+        """The budget-unit pair as the original portal shows it (21100100/21100100)."""
+        units = [self.budget_owner_unit, self.budget_implementing_unit]
+        return "/".join(unit for unit in units if unit)
+
+    @property
+    def fiscal_year_bounds(self) -> tuple[date, date]:
+        """The first and last day of the project's fiscal year."""
+        return thaicalendar.fiscal_year_bounds(self.fiscal_year)
+
+    def progress_on(self, day: date) -> date:
+        """The date the figures are read at: day, kept inside the fiscal year."""
+        start, end = self.fiscal_year_bounds
+        return min(max(day, start), end)
+
+    def planned_percent(self, on: date) -> Decimal:
+        """The planned cumulative % on a date, from the work plan's weights."""
+        return progress.planned_percent(self.steps.all(), on)
+
+    def weights_total(self) -> Decimal:
+        """The sum of the plan's step weights (must be 100 before reporting)."""
+        return sum((step.weight for step in self.steps.all()), Decimal(0))
+
+
+class PlanStep(models.Model):
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="steps",
+    )
+    number = models.PositiveSmallIntegerField(_("step"))
+    description = NormalizedTextField(_("description"))
+    weight = models.DecimalField(
+        _("weight (%)"), max_digits=5, decimal_places=2, validators=PERCENT_VALIDATORS
+    )
+    planned_start = models.DateField(_("planned start"))
+    planned_end = models.DateField(_("planned end"))
+
+    class Meta:
+        ordering = ["project", "number"]
+        verbose_name = _("plan step")
+        verbose_name_plural = _("work plan")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "number"], name="plan_step_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gte=0, weight__lte=100),
+                name="plan_step_weight_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_end__gte=models.F("planned_start")),
+                name="plan_step_end_after_start",
+                violation_error_message=_("The end must not be before the start."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} #{self.number}"
+
+    @property
+    def is_milestone(self) -> bool:
+        """A one-day step: it counts fully from its date."""
+        return self.planned_start == self.planned_end
+
+
+class ProgressUpdate(models.Model):
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="updates",
+    )
+    report_date = models.DateField(_("report date"))
+    percent = models.DecimalField(
+        _("cumulative progress (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=PERCENT_VALIDATORS,
+    )
+    done = NormalizedTextField(_("work done"), blank=True)
+    problems = NormalizedTextField(_("problems"), blank=True, none_words=True)
+    obstacles = NormalizedTextField(_("obstacles"), blank=True, none_words=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["project", "report_date"]
+        get_latest_by = "report_date"
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "report_date"],
+                name="progress_update_one_per_date",
+                violation_error_message=_(
+                    "This project already has a report on that date."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__gte=0, percent__lte=100),
+                name="progress_update_percent_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.report_date}: {self.percent}%"
+
+
+class ProjectEvaluation(models.Model):
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="evaluations",
+    )
+    quarter = models.PositiveSmallIntegerField(
+        _("quarter"), validators=QUARTER_VALIDATORS
+    )
+    score = models.DecimalField(
+        _("score"), max_digits=5, decimal_places=2, validators=PERCENT_VALIDATORS
+    )
+    comment = NormalizedTextField(_("comment"), blank=True)
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("evaluator"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    evaluated_at = models.DateTimeField(_("evaluated"), auto_now=True)
+
+    class Meta:
+        ordering = ["project", "quarter"]
+        verbose_name = _("project evaluation")
+        verbose_name_plural = _("project evaluations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "quarter"], name="project_evaluation_one_per_quarter"
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4),
+                name="project_evaluation_quarter_1_4",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=100),
+                name="project_evaluation_score_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} Q{self.quarter}: {self.score}"
+
+
+class Profile(models.Model):
+    """A person's role in the portal; department membership is on Department."""
+
+    class Role(models.TextChoices):
+        STAFF = "staff", _("Agency staff")
+        EVALUATOR = "evaluator", _("Evaluator")
+        ADMIN = "admin", _("Administrator")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="profile",
+    )
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.STAFF
+    )
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
