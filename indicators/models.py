@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Avg, Case, Max, OuterRef, Q, Subquery, Sum, When
+from django.db.models import Avg, Case, Max, OuterRef, Prefetch, Q, Subquery, Sum, When
 from django.db.models.functions import Round
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from projects import progress
+from projects import progress, quality
 from projects.fields import NormalizedCharField, NormalizedTextField
 from projects.models import (
     FISCAL_YEAR_VALIDATORS,
@@ -30,9 +31,37 @@ indicator_code_validator = RegexValidator(
 )
 
 
+@dataclass
+class QuarterRow:
+    """One quarter of a KPI as its pages show it."""
+
+    quarter: int
+    result: IndicatorResult | None
+    evaluation: IndicatorEvaluation | None
+    scores: list[Decimal | None]
+    flags: list[quality.Flag]
+
+
 class IndicatorQuerySet(models.QuerySet):
     def for_fiscal_year(self, fiscal_year: int) -> IndicatorQuerySet:
         return self.filter(fiscal_year=fiscal_year)
+
+    def for_page(self) -> IndicatorQuerySet:
+        """What a KPI block shows: achievement, results, evaluations and scores."""
+        scores = CriterionScore.objects.select_related("criterion")
+        return (
+            self.with_achievement()
+            .select_related("department")
+            .prefetch_related(
+                "results",
+                Prefetch(
+                    "evaluations",
+                    queryset=IndicatorEvaluation.objects.prefetch_related(
+                        Prefetch("scores", queryset=scores)
+                    ),
+                ),
+            )
+        )
 
     def with_achievement(self) -> IndicatorQuerySet:
         """Annotate ``achieved`` (by each KPI's aggregation) and ``result_count``."""
@@ -189,6 +218,42 @@ class Indicator(models.Model):
     def achievement_percent(self, achieved: Decimal | None) -> Decimal | None:
         """The achieved value against the target in %, respecting the direction."""
         return progress.achievement_percent(achieved, self.target, self.direction)
+
+    def quarter_rows(self, criteria: list[EvaluationCriterion]) -> list[QuarterRow]:
+        """Quarters 1–4 with result, evaluation, a score per criterion and flags.
+
+        Reads the prefetched results and evaluations of ``for_page()``.
+        """
+        results = {result.quarter: result for result in self.results.all()}
+        evaluations = {e.quarter: e for e in self.evaluations.all()}
+        rows = []
+        for quarter in range(1, 5):
+            result = results.get(quarter)
+            evaluation = evaluations.get(quarter)
+            by_criterion = (
+                {s.criterion_id: s.score for s in evaluation.scores.all()}
+                if evaluation
+                else {}
+            )
+            flags = []
+            if result is not None:
+                flags += quality.indicator_value_flags(
+                    result.value, self.target, self.is_percentage
+                )
+            if evaluation is not None and by_criterion:
+                flags += quality.scored_without_result(
+                    quarter, result.value if result else None
+                )
+            rows.append(
+                QuarterRow(
+                    quarter=quarter,
+                    result=result,
+                    evaluation=evaluation,
+                    scores=[by_criterion.get(c.pk) for c in criteria],
+                    flags=flags,
+                )
+            )
+        return rows
 
 
 class IndicatorResult(models.Model):

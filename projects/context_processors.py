@@ -1,12 +1,26 @@
-"""What every page's layout needs: the fiscal year being looked at."""
+"""What every page's layout needs: today, and the fiscal years to switch between."""
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from projects import thaicalendar
+from projects.models import Project
+
+
+def _fiscal_years(current: int) -> list[int]:
+    years = set(
+        Project.objects.order_by().values_list("fiscal_year", flat=True).distinct()
+    )
+    return sorted(years | {current}, reverse=True)
 
 
 def portal(request: HttpRequest) -> dict:
     today = timezone.localdate()
     current = thaicalendar.fiscal_year_of(today)
-    return {"current_fiscal_year": current}
+    return {
+        "today": today,
+        "current_fiscal_year": current,
+        # Evaluated only by pages that draw the fiscal-year switch.
+        "fiscal_years": SimpleLazyObject(lambda: _fiscal_years(current)),
+    }

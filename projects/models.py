@@ -117,6 +117,27 @@ class ProjectQuerySet(models.QuerySet):
             )
         )
 
+    def progress_summary(self) -> dict:
+        """Aggregates of ``with_progress()`` rows: count, averages, statuses, overdue."""
+        return self.aggregate(**_summary_fields())
+
+    def progress_by_department(self) -> models.QuerySet:
+        """The same aggregates per department, as dicts keyed by ``department``."""
+        return self.order_by().values("department").annotate(**_summary_fields())
+
+
+def _summary_fields() -> dict:
+    return {
+        "count": models.Count("pk"),
+        "actual": models.Avg(Coalesce("actual_percent", Value(Decimal(0)))),
+        "planned": models.Avg("planned_percent"),
+        **{
+            status: models.Count("pk", filter=Q(status=status))
+            for status in progress.Status.values
+        },
+        "overdue": models.Count("pk", filter=Q(report_overdue=True)),
+    }
+
 
 class Department(models.Model):
     class Kind(models.TextChoices):
@@ -327,10 +348,9 @@ class Project(models.Model):
         """The first and last day of the project's fiscal year."""
         return thaicalendar.fiscal_year_bounds(self.fiscal_year)
 
-    def progress_on(self, day: date) -> date:
-        """The date the figures are read at: day, kept inside the fiscal year."""
-        start, end = self.fiscal_year_bounds
-        return min(max(day, start), end)
+    def reading_date(self, today: date) -> date:
+        """The date the figures are read at: today, kept inside the fiscal year."""
+        return thaicalendar.within_fiscal_year(today, self.fiscal_year)
 
     def planned_percent(self, on: date) -> Decimal:
         """The planned cumulative % on a date, from the work plan's weights."""

@@ -7,7 +7,8 @@ check that both agree.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
@@ -49,7 +50,7 @@ def quantize(value: Decimal) -> Decimal:
 
 
 def step_fraction(start: date, end: date, on: date) -> Decimal:
-    """The part of a step elapsed: 0 before its start, 1 from its end, linear between."""
+    """The part of a step elapsed: 0 before it starts, 1 from its end, linear between."""
     if on >= end:
         return Decimal(1)
     if on < start:
@@ -67,6 +68,26 @@ def planned_percent(steps: Iterable[StepLike], on: date) -> Decimal:
         Decimal(0),
     )
     return quantize(min(total, HUNDRED))
+
+
+def actual_percent(updates: Iterable[tuple[date, Decimal]], on: date) -> Decimal | None:
+    """The cumulative % of the latest update on or before a date (None before any)."""
+    latest = max(((day, pct) for day, pct in updates if day <= on), default=None)
+    return latest[1] if latest else None
+
+
+def planned_curve(
+    steps: Sequence[StepLike], start: date, end: date
+) -> list[tuple[date, Decimal]]:
+    """The planned % at every date where its slope can change, start to end."""
+    days = {start, end}
+    for step in steps:
+        edges = [step.planned_start, step.planned_end]
+        if step.planned_start == step.planned_end:
+            # A milestone is a jump: show the day before it too.
+            edges.append(step.planned_start - timedelta(days=1))
+        days.update(day for day in edges if start <= day <= end)
+    return [(day, planned_percent(steps, day)) for day in sorted(days)]
 
 
 def status(actual: Decimal | None, planned: Decimal, threshold: int) -> Status:
@@ -88,6 +109,45 @@ def report_overdue(
     if complete or on.day <= due_day:
         return False
     return last_report is None or last_report < on.replace(day=1)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A project's derived figures on the date they are read at."""
+
+    on: date
+    actual: Decimal | None
+    planned: Decimal
+    gap: Decimal
+    status: Status
+    report_overdue: bool
+    last_report: date | None
+
+
+def figures(
+    steps: Sequence[StepLike],
+    updates: Sequence[tuple[date, Decimal]],
+    *,
+    on: date,
+    threshold: int,
+    due_day: int,
+) -> Figures:
+    """All derived figures of one project on a date, from its steps and updates."""
+    actual = actual_percent(updates, on)
+    planned = planned_percent(steps, on)
+    state = status(actual, planned, threshold)
+    last = max((day for day, _percent in updates if day <= on), default=None)
+    return Figures(
+        on=on,
+        actual=actual,
+        planned=planned,
+        gap=(actual or Decimal(0)) - planned,
+        status=state,
+        report_overdue=report_overdue(
+            last, on, due_day, complete=state == Status.COMPLETE
+        ),
+        last_report=last,
+    )
 
 
 def aggregate(values: Sequence[tuple[int, Decimal]], how: str) -> Decimal | None:

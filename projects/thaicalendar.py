@@ -148,6 +148,12 @@ def fiscal_year_bounds(fy: int) -> tuple[date, date]:
     return date(year_ce - 1, 10, 1), date(year_ce, 9, 30)
 
 
+def within_fiscal_year(d: date, fy: int) -> date:
+    """Return d kept inside fiscal year fy: its first day if before, last if after."""
+    start, end = fiscal_year_bounds(fy)
+    return min(max(d, start), end)
+
+
 def fiscal_months(fy: int) -> list[tuple[int, int]]:
     """Return the twelve (CE year, month) pairs of fiscal year fy, October first."""
     year_ce = to_ce(fy)

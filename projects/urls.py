@@ -4,4 +4,11 @@ from projects import views
 
 app_name = "projects"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("projects/", views.project_list, name="list"),
+    path("projects/<str:code>/", views.project_detail, name="detail"),
+    path("projects/<str:code>/print/", views.project_print, name="print"),
+    path("departments/", views.department_list, name="department-list"),
+    path("departments/<str:code>/", views.department_detail, name="department-detail"),
+]

@@ -38,9 +38,11 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
-        if create and extracted:
+        if not create:
+            return
+        self.save()  # keeps the password set above
+        if extracted:
             Profile.objects.update_or_create(user=self, defaults={"role": extracted})
-            self.save()
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,159 @@
+"""Data-quality rules: what to flag for evaluators and warn the person typing about.
+
+Pure functions of plain values, shared by the pages, the forms and the reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from projects import thaicalendar
+
+JUMP_LIMIT = Decimal(50)
+OVER_TARGET_FACTOR = Decimal(5)
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str
+    message: str
+    severity: str = "warning"  # "warning" (allowed, flagged) or "error" (blocked)
+
+
+@dataclass(frozen=True)
+class UpdateFact:
+    report_date: date
+    percent: Decimal
+    problems: str = ""
+
+
+def _label(day: date) -> str:
+    return thaicalendar.format_date(day, "short", get_language() or "th")
+
+
+def update_flags(updates: Sequence[UpdateFact]) -> list[Flag]:
+    """Cumulative % going down, and jumps of more than 50 points between reports."""
+    flags: list[Flag] = []
+    ordered = sorted(updates, key=lambda u: u.report_date)
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if after.percent < before.percent:
+            flags.append(
+                Flag(
+                    "percent_down",
+                    _("Progress fell from %(before)s%% to %(after)s%% on %(date)s.")
+                    % {
+                        "before": before.percent,
+                        "after": after.percent,
+                        "date": _label(after.report_date),
+                    },
+                )
+            )
+        elif after.percent - before.percent > JUMP_LIMIT:
+            flags.append(
+                Flag(
+                    "percent_jump",
+                    _("Progress jumped by more than %(limit)s points on %(date)s.")
+                    % {"limit": JUMP_LIMIT, "date": _label(after.report_date)},
+                )
+            )
+    return flags
+
+
+def report_date_errors(day: date, fiscal_year: int, today: date) -> list[Flag]:
+    """A report dated in the future or outside the project's fiscal year."""
+    start, end = thaicalendar.fiscal_year_bounds(fiscal_year)
+    if day > today:
+        return [Flag("date_future", _("The report date is in the future."), "error")]
+    if not start <= day <= end:
+        return [
+            Flag(
+                "date_outside_year",
+                _("The report date is outside fiscal year %(year)s.")
+                % {"year": fiscal_year},
+                "error",
+            )
+        ]
+    return []
+
+
+def plan_flags(weights: Iterable[Decimal], milestones: int, steps: int) -> list[Flag]:
+    """Weights that do not total 100, and a plan made only of one-day steps."""
+    flags: list[Flag] = []
+    total = sum(weights, Decimal(0))
+    if steps and total != 100:
+        flags.append(
+            Flag(
+                "weights_total",
+                _("The plan's weights total %(total)s%%, not 100%%.")
+                % {"total": total},
+                "error",
+            )
+        )
+    if steps and milestones == steps:
+        flags.append(
+            Flag(
+                "all_milestones",
+                _(
+                    "Every step starts and ends on the same day, so the plan has no "
+                    "durations."
+                ),
+            )
+        )
+    return flags
+
+
+def behind_without_problems(behind: bool, latest_problems: str | None) -> list[Flag]:
+    """A project behind plan whose latest update says nothing about problems."""
+    if behind and latest_problems is not None and not latest_problems:
+        return [
+            Flag(
+                "behind_no_problems",
+                _("Behind plan, yet the latest report gives no problems."),
+            )
+        ]
+    return []
+
+
+def indicator_value_flags(
+    value: Decimal, target: Decimal | None, is_percentage: bool
+) -> list[Flag]:
+    """A KPI value over 5× its target, or a percentage above 100."""
+    flags: list[Flag] = []
+    if is_percentage and value > 100:
+        flags.append(
+            Flag(
+                "percent_over_100",
+                _("A percentage above 100: %(value)s.") % {"value": value},
+            )
+        )
+    if target and target > 0 and value > OVER_TARGET_FACTOR * target:
+        flags.append(
+            Flag(
+                "over_target",
+                _(
+                    "The value %(value)s is more than %(factor)s times the target "
+                    "%(target)s."
+                )
+                % {"value": value, "factor": OVER_TARGET_FACTOR, "target": target},
+            )
+        )
+    return flags
+
+
+def scored_without_result(quarter: int, value: Decimal | None) -> list[Flag]:
+    """A quarter scored although it has no result, or a result of zero."""
+    if value is None or value == 0:
+        return [
+            Flag(
+                "scored_no_result",
+                _("Quarter %(quarter)s is scored but has no result.")
+                % {"quarter": quarter},
+            )
+        ]
+    return []
