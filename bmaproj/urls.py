@@ -5,7 +5,6 @@ from django.urls import include, path
 
 from projects.views import healthz
 
-admin.site.site_header = "BMA project progress portal"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -64,7 +64,7 @@ class IndicatorQuerySet(models.QuerySet):
         )
 
     def with_achievement(self) -> IndicatorQuerySet:
-        """Annotate ``achieved`` (by each KPI's aggregation) and ``result_count``."""
+        """Annotate ``achieved``: the results combined by each KPI's aggregation."""
         results = IndicatorResult.objects.filter(indicator=OuterRef("pk")).order_by()
 
         def over_results(aggregate) -> Subquery:

@@ -1,3 +1,10 @@
+from django.urls import path
+
+from indicators import views
+
 app_name = "indicators"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.indicator_list, name="list"),
+    path("<str:code>/", views.indicator_detail, name="detail"),
+]

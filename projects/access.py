@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
-from projects.models import Profile, Project
+from projects.models import Profile
 
 
 def role_of(user) -> str | None:
@@ -32,9 +32,9 @@ def is_department_member(user, department_id: int) -> bool:
     return user.departments.filter(pk=department_id).exists()
 
 
-def sees_quality_flags(user, project: Project) -> bool:
-    """Staff of the project's department and evaluators see its data-quality flags."""
-    return is_evaluator(user) or is_department_member(user, project.department_id)
+def sees_quality_flags(user, department_id: int) -> bool:
+    """Evaluators and the department's staff see data-quality flags of its work."""
+    return is_evaluator(user) or is_department_member(user, department_id)
 
 
 def public_read(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

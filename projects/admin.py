@@ -4,8 +4,13 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from projects.fields import TextListFormField
 from projects.models import (
     Department,
     PlanStep,
@@ -15,28 +20,26 @@ from projects.models import (
     ProjectEvaluation,
     StrategyNode,
 )
+from projects.text import normalize_text
 
 admin.site.site_header = _("BMA project progress portal")
 admin.site.site_title = _("Project progress portal")
 admin.site.index_title = _("Administration")
 
 
-class TextListWidget(forms.Textarea):
-    """Edits an ordered list of text items, one item per line."""
+class NormalizedSearchMixin:
+    """Searches for the text as it is stored, so a pasted สํานัก finds สำนัก."""
 
-    def format_value(self, value):
-        if isinstance(value, str):
-            return value
-        return "\n".join(value or [])
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        return super().get_search_results(
+            request, queryset, normalize_text(search_term)
+        )
 
 
-class TextListFormField(forms.Field):
-    widget = TextListWidget
-
-    def to_python(self, value):
-        if isinstance(value, list):
-            return value
-        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+class PortalModelAdmin(NormalizedSearchMixin, admin.ModelAdmin):
+    """The admin of the portal's models."""
 
 
 class ProjectAdminForm(forms.ModelForm):
@@ -71,7 +74,7 @@ class ProjectAdminForm(forms.ModelForm):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(PortalModelAdmin):
     list_display = ["code", "name_th", "name_en", "short_name", "kind", "parent"]
     list_filter = ["kind"]
     list_select_related = ["parent"]
@@ -81,7 +84,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(StrategyNode)
-class StrategyNodeAdmin(admin.ModelAdmin):
+class StrategyNodeAdmin(PortalModelAdmin):
     list_display = ["code", "title_th", "level", "parent"]
     list_filter = ["level"]
     list_select_related = ["parent"]
@@ -89,26 +92,45 @@ class StrategyNodeAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
 
 
+def record_user_on_new_rows(
+    formset: BaseInlineFormSet, user: AbstractBaseUser, field_name: str
+) -> None:
+    """Mark the rows added in an inline as written by the person saving them."""
+    for form in formset.extra_forms:
+        setattr(form.instance, field_name, user)
+
+
 class PlanStepInline(admin.TabularInline):
     model = PlanStep
     extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("project")
 
 
 class ProgressUpdateInline(admin.StackedInline):
     model = ProgressUpdate
     extra = 0
     fields = ["report_date", "percent", "done", "problems", "obstacles", "author"]
-    raw_id_fields = ["author"]
+    # Read-only: the author is who typed the update, recorded on save.
+    readonly_fields = ["author"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("project", "author")
 
 
 class ProjectEvaluationInline(admin.TabularInline):
     model = ProjectEvaluation
     extra = 0
-    raw_id_fields = ["evaluator"]
+    fields = ["quarter", "score", "comment", "evaluator"]
+    readonly_fields = ["evaluator"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("project", "evaluator")
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(PortalModelAdmin):
     form = ProjectAdminForm
     list_display = [
         "code",
@@ -159,9 +181,16 @@ class ProjectAdmin(admin.ModelAdmin):
         (_("Strategy"), {"fields": ["is_routine", "strategies", "predecessor"]}),
     ]
 
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if formset.model is ProgressUpdate:
+            record_user_on_new_rows(formset, request.user, "author")
+        elif formset.model is ProjectEvaluation:
+            record_user_on_new_rows(formset, request.user, "evaluator")
+        super().save_formset(request, form, formset, change)
+
 
 @admin.register(PlanStep)
-class PlanStepAdmin(admin.ModelAdmin):
+class PlanStepAdmin(PortalModelAdmin):
     list_display = ["project", "number", "weight", "planned_start", "planned_end"]
     list_filter = ["project__fiscal_year", "project__department"]
     list_select_related = ["project"]
@@ -170,7 +199,7 @@ class PlanStepAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(admin.ModelAdmin):
+class ProgressUpdateAdmin(PortalModelAdmin):
     list_display = ["project", "report_date", "percent", "author", "updated_at"]
     list_filter = ["project__fiscal_year", "project__department"]
     list_select_related = ["project", "author"]
@@ -180,7 +209,7 @@ class ProgressUpdateAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProjectEvaluation)
-class ProjectEvaluationAdmin(admin.ModelAdmin):
+class ProjectEvaluationAdmin(PortalModelAdmin):
     list_display = ["project", "quarter", "score", "evaluator", "evaluated_at"]
     list_filter = ["project__fiscal_year", "quarter", "project__department"]
     list_select_related = ["project", "evaluator"]
@@ -207,7 +236,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):
+class PortalUserAdmin(NormalizedSearchMixin, UserAdmin):
     inlines = [ProfileInline, DepartmentMembershipInline]
     list_display = ["username", "first_name", "last_name", "profile__role", "is_staff"]
     list_select_related = ["profile"]

@@ -3,9 +3,12 @@
 Normalising in the field covers forms, admin, bulk inserts and lookups alike.
 """
 
+from typing import Any
+
+from django import forms
 from django.db import models
 
-from projects.text import normalize_optional, normalize_text
+from projects.text import normalize_items, normalize_optional, normalize_text
 
 
 class _NormalizedMixin:
@@ -41,11 +44,41 @@ class NormalizedTextField(_NormalizedMixin, models.TextField):
     """A TextField stored in NFC with the composed sara am, trimmed."""
 
 
+class TextListWidget(forms.Textarea):
+    """Edits an ordered list of text items, one item per line."""
+
+    def format_value(self, value: Any) -> str:
+        if isinstance(value, str):
+            return value
+        return "\n".join(str(item) for item in value or [])
+
+
+class TextListFormField(forms.Field):
+    """An ordered list of text items typed one per line; blank lines are dropped."""
+
+    widget = TextListWidget
+
+    def to_python(self, value: Any) -> list[str]:
+        return normalize_items(value)
+
+
 class TextListField(models.JSONField):
     """An ordered list of normalised text items, such as objectives or targets."""
 
     def pre_save(self, model_instance, add):
-        items = getattr(model_instance, self.attname) or []
-        value = [text for text in (normalize_text(str(i)) for i in items) if text]
+        value = normalize_items(getattr(model_instance, self.attname))
         setattr(model_instance, self.attname, value)
         return value
+
+    def get_prep_value(self, value):
+        # QuerySet.update() and lookups skip pre_save(); a bare string is left
+        # alone here because a key lookup (objectives__0="...") passes one.
+        if isinstance(value, list | tuple):
+            value = normalize_items(value)
+        return super().get_prep_value(value)
+
+    def formfield(self, **kwargs):
+        # Skip JSONField.formfield: its encoder/decoder mean nothing to a list of
+        # lines, and a hidden initial would render the list as Python text.
+        defaults = {"form_class": TextListFormField, "show_hidden_initial": False}
+        return models.Field.formfield(self, **{**defaults, **kwargs})

@@ -118,7 +118,7 @@ class ProjectQuerySet(models.QuerySet):
         )
 
     def progress_summary(self) -> dict:
-        """Aggregates of ``with_progress()`` rows: count, averages, statuses, overdue."""
+        """Aggregates of with_progress() rows: count, averages, statuses, overdue."""
         return self.aggregate(**_summary_fields())
 
     def progress_by_department(self) -> models.QuerySet:

@@ -50,7 +50,7 @@ def quantize(value: Decimal) -> Decimal:
 
 
 def step_fraction(start: date, end: date, on: date) -> Decimal:
-    """The part of a step elapsed: 0 before it starts, 1 from its end, linear between."""
+    """Part of a step elapsed: 0 before it starts, 1 from its end, linear between."""
     if on >= end:
         return Decimal(1)
     if on < start:

@@ -102,7 +102,7 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
         )
 
     flags: list[quality.Flag] = []
-    if access.sees_quality_flags(request.user, project):
+    if access.sees_quality_flags(request.user, project.department_id):
         flags += quality.plan_flags(
             [s.weight for s in steps], sum(s.is_milestone for s in steps), len(steps)
         )

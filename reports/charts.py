@@ -316,7 +316,7 @@ def gauge(
         },
         "domain": {"x": [0, 1], "y": [0, 1]},
     }
-    layout = _layout(200, margin={"l": 28, "r": 28, "t": 24, "b": 8, "pad": 0})
+    layout = _layout(200, margin={"l": 48, "r": 48, "t": 24, "b": 8, "pad": 0})
     return {"data": [trace], "layout": layout}
 
 

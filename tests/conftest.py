@@ -1,6 +1,20 @@
-"""Fixtures shared by the whole suite."""
+"""Fixtures shared by the whole suite.
+
+End-to-end tests (marked ``browser``) run in Debian's chromium, driven by Playwright,
+which cannot download its own browser here. Without chromium they are skipped on a
+developer's machine, and fail in CI.
+"""
+
+import os
+import shutil
 
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Hashing with PBKDF2 costs 0.2 s a user; tests need no strong hashes.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -11,4 +25,37 @@ def _plain_static_storage(settings):
         "staticfiles": {
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
+    }
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls
+# made by the test itself are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(config, items):
+    if CHROMIUM or os.environ.get("CI"):
+        return
+    skip = pytest.mark.skip(reason="chromium is not installed (apt install chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
     }

@@ -1,4 +1,4 @@
-"""The pages as a person sees them in chromium: charts drawn, language, filters, print."""
+"""Pages as a person sees them in chromium: charts drawn, language, filters, print."""
 
 import pytest
 from playwright.sync_api import Page, expect

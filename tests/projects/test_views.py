@@ -140,8 +140,14 @@ class TestProjectDetail:
     def test_predecessor_and_successor_are_linked(self, client):
         old = ProjectFactory(fiscal_year=2562)
         new = ProjectFactory(fiscal_year=2563, predecessor=old)
-        assert old.get_absolute_url() in client.get(new.get_absolute_url()).content.decode()
-        assert new.get_absolute_url() in client.get(old.get_absolute_url()).content.decode()
+        assert (
+            old.get_absolute_url()
+            in client.get(new.get_absolute_url()).content.decode()
+        )
+        assert (
+            new.get_absolute_url()
+            in client.get(old.get_absolute_url()).content.decode()
+        )
 
     def test_charts_data_is_in_the_page_as_json(self, client):
         project = make_seed_like_project()
@@ -291,7 +297,7 @@ class TestProjectList:
     @pytest.mark.parametrize("junk", JUNK)
     def test_junk_parameters_never_fail(self, client, junk):
         ProjectFactory()
-        params = {name: junk for name in ("fy", "q", "department", "status", "kind")}
+        params = dict.fromkeys(("fy", "q", "department", "status", "kind"), junk)
         params |= {"strategy": junk, "sort": junk, "page": junk}
         response = client.get("/projects/", params)
         assert response.status_code == 200
@@ -352,7 +358,9 @@ class TestDepartments:
     @pytest.mark.parametrize("junk", JUNK)
     def test_junk_fiscal_year_never_fails(self, client, junk):
         department = DepartmentFactory()
-        assert client.get(department.get_absolute_url(), {"fy": junk}).status_code == 200
+        assert (
+            client.get(department.get_absolute_url(), {"fy": junk}).status_code == 200
+        )
         assert client.get("/departments/", {"fy": junk}).status_code == 200
 
     @pytest.mark.parametrize("rows", [3, 12])

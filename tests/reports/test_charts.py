@@ -2,7 +2,6 @@
 
 import json
 import re
-import shutil
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -611,9 +610,6 @@ def test_chart_partial_escapes_figure_text_inside_its_script() -> None:
 # Drawing in a browser: the static script against the real plotly.js
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 def page_html(tmp_path: Path, with_plotly: bool) -> Path:
     charts_js = Path(settings.BASE_DIR) / "static" / "js" / "charts.js"
     figures = "".join(
@@ -633,34 +629,27 @@ def page_html(tmp_path: Path, with_plotly: bool) -> Path:
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(CHROMIUM is None, reason="needs the system chromium")
-def test_charts_js_draws_every_chart_and_survives_printing(tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_charts_js_draws_every_chart_and_survives_printing(
+    tmp_path: Path, page
+) -> None:
     drawn = page_html(tmp_path, with_plotly=True)
     bare = page_html(tmp_path, with_plotly=False)
     count = len(FIGURES) + 1
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(drawn.as_uri())
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-chart-ready=true]').length == n",
+        arg=count,
+    )
+    assert page.locator(".chart-canvas .main-svg").count() >= count
+    assert page.locator(".modebar, .modebar-container a").count() == 0
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    assert errors == []
 
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        try:
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(drawn.as_uri())
-            page.wait_for_function(
-                "n => document.querySelectorAll('[data-chart-ready=true]').length == n",
-                arg=count,
-            )
-            assert page.locator(".chart-canvas .main-svg").count() >= count
-            assert page.locator(".modebar, .modebar-container a").count() == 0
-            page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
-            page.evaluate("window.dispatchEvent(new Event('afterprint'))")
-            assert errors == []
-
-            page.goto(bare.as_uri())
-            page.wait_for_load_state("load")
-            assert page.locator("[data-chart-ready]").count() == 0
-            assert page.locator(".chart-canvas *").count() == 0
-            assert errors == []
-        finally:
-            browser.close()
+    page.goto(bare.as_uri())
+    page.wait_for_load_state("load")
+    assert page.locator("[data-chart-ready]").count() == 0
+    assert page.locator(".chart-canvas *").count() == 0
+    assert errors == []
