@@ -5,7 +5,6 @@ from django.urls import include, path
 
 from projects.views import healthz
 
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
