@@ -12,6 +12,7 @@ from django.db.models import Avg, Case, Max, OuterRef, Prefetch, Q, Subquery, Su
 from django.db.models.functions import Round
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from projects import progress, quality
 from projects.fields import NormalizedCharField, NormalizedTextField
@@ -113,6 +114,8 @@ class EvaluationCriterion(models.Model):
         validators=PERCENT_VALIDATORS,
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["fiscal_year", "code"]
         verbose_name = _("evaluation criterion")
@@ -186,6 +189,7 @@ class Indicator(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = IndicatorQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-fiscal_year", "code"]
@@ -276,8 +280,11 @@ class IndicatorResult(models.Model):
         blank=True,
         related_name="+",
     )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["indicator", "quarter"]
@@ -324,6 +331,8 @@ class IndicatorEvaluation(models.Model):
     )
     evaluated_at = models.DateTimeField(_("evaluated"), auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["indicator", "quarter"]
         verbose_name = _("KPI evaluation")
@@ -359,6 +368,8 @@ class CriterionScore(models.Model):
     score = models.DecimalField(
         _("score"), max_digits=5, decimal_places=2, validators=PERCENT_VALIDATORS
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["evaluation", "criterion__code"]

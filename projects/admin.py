@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from projects.fields import TextListFormField
 from projects.models import (
@@ -38,7 +39,7 @@ class NormalizedSearchMixin:
         )
 
 
-class PortalModelAdmin(NormalizedSearchMixin, admin.ModelAdmin):
+class PortalModelAdmin(NormalizedSearchMixin, SimpleHistoryAdmin):
     """The admin of the portal's models."""
 
 

@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce, Least, Round
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from projects import progress, thaicalendar
 from projects.dbfunctions import DayNumber
@@ -170,6 +171,8 @@ class Department(models.Model):
         help_text=_("Agency staff who report this department's projects."),
     )
 
+    history = HistoricalRecords(excluded_fields=["members"])
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("department")
@@ -211,6 +214,8 @@ class StrategyNode(models.Model):
         blank=True,
         related_name="children",
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
@@ -298,10 +303,17 @@ class Project(models.Model):
         related_name="successors",
         help_text=_("The same project in an earlier fiscal year."),
     )
+    plan_version = models.PositiveIntegerField(
+        _("plan version"),
+        default=1,
+        editable=False,
+        help_text=_("Counts saves of the work plan, so two editors cannot overwrite."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ProjectQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["plan_version"])
 
     class Meta:
         ordering = ["-fiscal_year", "code"]
@@ -376,6 +388,8 @@ class PlanStep(models.Model):
     planned_start = models.DateField(_("planned start"))
     planned_end = models.DateField(_("planned end"))
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["project", "number"]
         verbose_name = _("plan step")
@@ -429,8 +443,11 @@ class ProgressUpdate(models.Model):
         blank=True,
         related_name="+",
     )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["project", "report_date"]
@@ -478,6 +495,8 @@ class ProjectEvaluation(models.Model):
         related_name="+",
     )
     evaluated_at = models.DateTimeField(_("evaluated"), auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["project", "quarter"]

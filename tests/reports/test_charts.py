@@ -454,7 +454,7 @@ def test_indicator_chart_bars_the_values_and_draws_the_target_line() -> None:
 
 def test_indicator_chart_y_range_shows_a_target_above_every_result() -> None:
     figure = charts.indicator_chart(
-        [1], [Decimal("10")], Decimal("1000.5"), "ร้อยละ", "th"
+        [1], [Decimal("10")], Decimal("1000.5"), "ร้อยละ", "en"
     )
 
     assert figure["layout"]["yaxis"]["range"][1] > 1000.5
