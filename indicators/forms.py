@@ -1,14 +1,17 @@
 """Forms of the indicators app."""
 
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from indicators.models import Indicator
-from projects.forms import FiscalYearField
+from indicators.models import Indicator, IndicatorResult
+from projects import quality
+from projects.forms import ConfirmWarningsForm, FiscalYearField
 from projects.models import Department
+from projects.thaicalendar import quarter_bounds
 
 
 class IndicatorFilterForm(forms.Form):
@@ -55,3 +58,43 @@ class IndicatorFilterForm(forms.Form):
                 | Q(name_en__icontains=text)
             )
         return queryset.order_by("code")
+
+
+class IndicatorResultForm(ConfirmWarningsForm, forms.ModelForm):
+    """A KPI's result for one quarter; odd values need confirmation."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = IndicatorResult
+        fields = ["value", "report"]
+        widgets = {
+            "value": forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+            "report": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {"report": _("What was achieved this quarter, and how.")}
+
+    def __init__(
+        self, *args: Any, indicator: Indicator, quarter: int, today: date, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.indicator = indicator
+        self.quarter = quarter
+        self.today = today
+        self.fields["value"].label = _("Result (%(unit)s)") % {"unit": indicator.unit}
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        start, _end = quarter_bounds(self.indicator.fiscal_year, self.quarter)
+        if start > self.today:
+            raise forms.ValidationError(
+                _("This quarter has not started yet; report it once it has."),
+                code="future_quarter",
+            )
+        return super().clean()
+
+    def find_warnings(self, cleaned_data: dict[str, Any]) -> list[quality.Flag]:
+        return quality.indicator_value_flags(
+            cleaned_data["value"], self.indicator.target, self.indicator.is_percentage
+        )

@@ -7,4 +7,5 @@ app_name = "indicators"
 urlpatterns = [
     path("", views.indicator_list, name="list"),
     path("<str:code>/", views.indicator_detail, name="detail"),
+    path("<str:code>/results/<int:quarter>/", views.result_edit, name="result-edit"),
 ]

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
 
-from indicators.forms import IndicatorFilterForm
+from indicators import services
+from indicators.forms import IndicatorFilterForm, IndicatorResultForm
 from indicators.models import EvaluationCriterion, Indicator, IndicatorResult
 from projects import access, progress, quality, thaicalendar
 from projects.models import Project
+from projects.services import ConflictError, DuplicateError
 from projects.views import _reading_date, selected_fiscal_year
 from reports import charts
 
@@ -128,6 +134,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
             "bar": _bar_width(achievement),
             "projects": projects,
             "flags": flags,
+            "can_edit_results": access.can_edit(request.user, indicator.department_id),
             "figure": charts.indicator_chart(
                 [row.quarter for row in rows if row.result],
                 [row.result.value for row in rows if row.result],
@@ -136,4 +143,52 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
                 lang,
             ),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def result_edit(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
+    indicator = get_object_or_404(
+        Indicator.objects.select_related("department"), code=code
+    )
+    if quarter not in (1, 2, 3, 4):
+        raise Http404
+    access.require_edit(request.user, indicator.department_id)
+    result = indicator.results.filter(quarter=quarter).first()
+    form = IndicatorResultForm(
+        request.POST or None,
+        instance=result,
+        indicator=indicator,
+        quarter=quarter,
+        today=timezone.localdate(),
+    )
+    conflict = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_result(
+                indicator=indicator,
+                quarter=quarter,
+                user=request.user,
+                values={name: form.cleaned_data[name] for name in form.Meta.fields},
+                result=result,
+                version=form.cleaned_data.get("version"),
+            )
+        except (ConflictError, DuplicateError):
+            conflict = True
+        else:
+            messages.success(request, _("The KPI result was saved."))
+            return redirect(indicator)
+    return render(
+        request,
+        "indicators/result_form.html",
+        {
+            "indicator": indicator,
+            "quarter": quarter,
+            "fiscal_year": indicator.fiscal_year,
+            "form": form,
+            "result": result,
+            "conflict": conflict,
+        },
+        status=409 if conflict else 200,
     )

@@ -5,9 +5,11 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from projects.models import Profile
+from projects.models import Department, Profile
 
 
 def role_of(user) -> str | None:
@@ -37,6 +39,11 @@ def sees_quality_flags(user, department_id: int) -> bool:
     return is_evaluator(user) or is_department_member(user, department_id)
 
 
+def can_see_history(user, department_id: int) -> bool:
+    """The audit history of a department's work: the audience of its quality flags."""
+    return sees_quality_flags(user, department_id)
+
+
 def public_read(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Let anonymous visitors read the page only when PUBLIC_READ is on."""
 
@@ -47,3 +54,29 @@ def public_read(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def can_edit(user, department_id: int) -> bool:
+    """Admins, and staff of the department, write its projects, plans and results.
+
+    Evaluators read everything but write no agency data.
+    """
+    role = role_of(user)
+    if role == Profile.Role.ADMIN:
+        return True
+    return role == Profile.Role.STAFF and is_department_member(user, department_id)
+
+
+def editable_departments(user) -> QuerySet[Department]:
+    """The departments whose projects the user may create and edit."""
+    if role_of(user) == Profile.Role.ADMIN:
+        return Department.objects.all()
+    if role_of(user) == Profile.Role.STAFF:
+        return user.departments.all()
+    return Department.objects.none()
+
+
+def require_edit(user, department_id: int) -> None:
+    """Raise PermissionDenied (403) unless the user may write the department's data."""
+    if not can_edit(user, department_id):
+        raise PermissionDenied

@@ -1,15 +1,23 @@
 """Forms of the projects app, and the BE date field and widget they share."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Department, Project, StrategyNode
+from projects import progress, quality
+from projects.models import Department, PlanStep, ProgressUpdate, Project, StrategyNode
 from projects.progress import Status
-from projects.thaicalendar import DateInputError, parse_date, to_input
+from projects.thaicalendar import (
+    DateInputError,
+    fiscal_year_bounds,
+    parse_date,
+    to_input,
+)
 
 
 class ThaiDateInput(forms.TextInput):
@@ -155,3 +163,201 @@ class ProjectFilterForm(forms.Form):
                 | Q(name_en__icontains=text)
             )
         return queryset.order_by(*self.SORTS[filters.get("sort", "code")])
+
+
+class VersionForm(forms.Form):
+    """The version of an object the person saw, to refuse saving over a newer one."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ConfirmWarningsForm(forms.Form):
+    """A form whose odd-but-allowed input needs an explicit confirmation.
+
+    Subclasses return the warnings of their cleaned data from ``find_warnings``;
+    while there are any and the box is not ticked, the form is not valid and
+    ``warnings`` holds what to show the person.
+    """
+
+    confirm = forms.BooleanField(
+        label=_("I have checked the warnings: these figures are right."),
+        required=False,
+    )
+
+    def find_warnings(self, cleaned_data: dict[str, Any]) -> list[quality.Flag]:
+        return []
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        self.warnings: list[quality.Flag] = []
+        if not self.errors:
+            self.warnings = self.find_warnings(cleaned_data)
+            if self.warnings and not cleaned_data.get("confirm"):
+                raise forms.ValidationError(
+                    _("Please check the warnings and confirm before saving."),
+                    code="unconfirmed",
+                )
+        return cleaned_data
+
+
+class ProgressUpdateForm(ConfirmWarningsForm, forms.ModelForm):
+    """A monthly progress report: hard rules block, odd figures need confirmation."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = ProgressUpdate
+        fields = ["report_date", "percent", "done", "problems", "obstacles"]
+        field_classes = {"report_date": ThaiDateField}
+        widgets = {
+            "percent": forms.NumberInput(
+                attrs={"step": "0.01", "min": "0", "max": "100", "inputmode": "decimal"}
+            ),
+            "done": forms.Textarea(attrs={"rows": 4}),
+            "problems": forms.Textarea(attrs={"rows": 2}),
+            "obstacles": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "report_date": _("Type 15/9/2563 or 2020-09-15."),
+            "percent": _("Cumulative: all work done so far, 0 to 100."),
+            "problems": _('Leave empty, or type "-" or "ไม่มี", when there are none.'),
+            "obstacles": _('Leave empty, or type "-" or "ไม่มี", when there are none.'),
+        }
+
+    def __init__(
+        self,
+        *args: Any,
+        project: Project,
+        today: date,
+        steps: list[PlanStep],
+        others: list[ProgressUpdate],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.today = today
+        self.steps = steps
+        self.others = [u for u in others if u.pk != self.instance.pk]
+        self.fields["percent"].widget.attrs.update({"min": "0", "max": "100"})
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean_report_date(self) -> date:
+        day = self.cleaned_data["report_date"]
+        for flag in quality.report_date_errors(
+            day, self.project.fiscal_year, self.today
+        ):
+            raise forms.ValidationError(flag.message, code=flag.code)
+        if any(other.report_date == day for other in self.others):
+            raise forms.ValidationError(
+                _("This project already has a report on that date; edit that one."),
+                code="duplicate",
+            )
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        total = sum((step.weight for step in self.steps), Decimal(0))
+        if total != 100:
+            raise forms.ValidationError(
+                _(
+                    "The work plan's weights total %(total)s%%; they must total "
+                    "exactly 100%% before the project can be reported on."
+                )
+                % {"total": total},
+                code="plan_weights",
+            )
+        return super().clean()
+
+    def find_warnings(self, cleaned_data: dict[str, Any]) -> list[quality.Flag]:
+        day, percent = cleaned_data["report_date"], cleaned_data["percent"]
+        facts = [
+            quality.UpdateFact(u.report_date, u.percent, u.problems)
+            for u in self.others
+        ]
+        mine = quality.UpdateFact(day, percent, cleaned_data.get("problems", ""))
+        # Only what this report changes: flags the other reports had already stay.
+        known = {(flag.code, flag.day) for flag in quality.update_flags(facts)}
+        warnings = [
+            flag
+            for flag in quality.update_flags([*facts, mine])
+            if (flag.code, flag.day) not in known
+        ]
+        planned = progress.planned_percent(self.steps, day)
+        behind = percent - planned < -settings.BEHIND_THRESHOLD
+        warnings += quality.behind_without_problems(behind, mine.problems)
+        return warnings
+
+
+class PlanStepForm(forms.Form):
+    """One row of the work plan."""
+
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    weight = forms.DecimalField(
+        label=_("Weight (%)"),
+        min_value=Decimal("0.01"),
+        max_value=Decimal(100),
+        max_digits=5,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "class": "plan-weight"}),
+    )
+    planned_start = ThaiDateField(label=_("Start"))
+    planned_end = ThaiDateField(label=_("End"))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        start, end = cleaned_data.get("planned_start"), cleaned_data.get("planned_end")
+        if start and end and end < start:
+            self.add_error("planned_end", _("The end must not be before the start."))
+        return cleaned_data
+
+
+class BasePlanFormSet(forms.BaseFormSet):
+    """The whole plan: weights total exactly 100, dates inside the fiscal year."""
+
+    def __init__(self, *args: Any, fiscal_year: int, **kwargs: Any) -> None:
+        self.fiscal_year = fiscal_year
+        super().__init__(*args, **kwargs)
+
+    def steps(self) -> list[dict[str, Any]]:
+        """The cleaned rows that stay: filled in and not marked for deletion."""
+        return [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        first, last = fiscal_year_bounds(self.fiscal_year)
+        for form in self.forms:
+            data = form.cleaned_data
+            if not data or data.get("DELETE"):
+                continue
+            for name in ("planned_start", "planned_end"):
+                if not first <= data[name] <= last:
+                    form.add_error(
+                        name,
+                        _("Dates must be inside fiscal year %(year)s.")
+                        % {"year": self.fiscal_year},
+                    )
+        steps = self.steps()
+        if not steps:
+            raise forms.ValidationError(_("A work plan needs at least one step."))
+        total = sum((step["weight"] for step in steps), Decimal(0))
+        if total != 100:
+            raise forms.ValidationError(
+                _("The weights total %(total)s%%; they must total exactly 100%%.")
+                % {"total": total},
+                code="weights_total",
+            )
+
+
+PlanFormSet = forms.formset_factory(
+    PlanStepForm, formset=BasePlanFormSet, extra=2, can_delete=True, max_num=100
+)

@@ -24,6 +24,7 @@ class Flag:
     code: str
     message: str
     severity: str = "warning"  # "warning" (allowed, flagged) or "error" (blocked)
+    day: date | None = None  # the report the flag is about, when there is one
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ def update_flags(updates: Sequence[UpdateFact]) -> list[Flag]:
                         "after": after.percent,
                         "date": _label(after.report_date),
                     },
+                    day=after.report_date,
                 )
             )
         elif after.percent - before.percent > JUMP_LIMIT:
@@ -60,6 +62,7 @@ def update_flags(updates: Sequence[UpdateFact]) -> list[Flag]:
                     "percent_jump",
                     _("Progress jumped by more than %(limit)s points on %(date)s.")
                     % {"limit": JUMP_LIMIT, "date": _label(after.report_date)},
+                    day=after.report_date,
                 )
             )
     return flags

@@ -7,19 +7,28 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from indicators.models import EvaluationCriterion, Indicator
-from projects import access, progress, quality, thaicalendar
-from projects.forms import FiscalYearField, ProjectFilterForm
+from projects import access, progress, quality, services, thaicalendar
+from projects.forms import (
+    FiscalYearField,
+    PlanFormSet,
+    ProgressUpdateForm,
+    ProjectFilterForm,
+    VersionForm,
+)
 from projects.models import Department, ProgressUpdate, Project
 from reports import charts
 
@@ -144,6 +153,7 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
         "kpis": kpis,
         "monthly": monthly,
         "flags": flags,
+        "can_edit": access.can_edit(request.user, project.department_id),
         "gauge_figure": charts.gauge(
             figures.actual or Decimal(0), figures.planned, figures.status, lang
         ),
@@ -169,6 +179,180 @@ def project_print(request: HttpRequest, code: str) -> HttpResponse:
     project = _project_for_page(code)
     return render(
         request, "projects/project_print.html", _project_context(request, project)
+    )
+
+
+def _project_for_edit(request: HttpRequest, code: str) -> Project:
+    """The project, when the signed-in user may write its data; else 404 or 403."""
+    project = get_object_or_404(Project.objects.select_related("department"), code=code)
+    access.require_edit(request.user, project.department_id)
+    return project
+
+
+def _update_form_page(
+    request: HttpRequest, project: Project, update: ProgressUpdate | None
+) -> HttpResponse:
+    today = timezone.localdate()
+    steps = list(project.steps.all())
+    others = list(project.updates.all())
+    previous = max(
+        (u for u in others if u.pk != getattr(update, "pk", None)),
+        key=lambda u: u.report_date,
+        default=None,
+    )
+    initial = {}
+    if update is None:
+        initial = {
+            "report_date": project.reading_date(today),
+            "percent": previous.percent if previous else Decimal(0),
+        }
+    form = ProgressUpdateForm(
+        request.POST or None,
+        instance=update,
+        initial=initial,
+        project=project,
+        today=today,
+        steps=steps,
+        others=others,
+    )
+    conflict = False
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            services.save_update(
+                project=project,
+                user=request.user,
+                values=values,
+                update=update,
+                version=form.cleaned_data.get("version"),
+            )
+        except services.ConflictError:
+            conflict = True
+        except services.DuplicateError:
+            form.add_error(
+                "report_date", _("This project already has a report on that date.")
+            )
+        else:
+            messages.success(request, _("The progress report was saved."))
+            return redirect(f"{project.get_absolute_url()}#updates-heading")
+    return render(
+        request,
+        "projects/update_form.html",
+        {
+            "project": project,
+            "fiscal_year": project.fiscal_year,
+            "form": form,
+            "update": update,
+            "previous": previous,
+            "planned_today": progress.planned_percent(
+                steps, project.reading_date(today)
+            ),
+            "conflict": conflict,
+        },
+        status=409 if conflict else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def update_create(request: HttpRequest, code: str) -> HttpResponse:
+    project = _project_for_edit(request, code)
+    return _update_form_page(request, project, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def update_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    project = _project_for_edit(request, code)
+    update = get_object_or_404(project.updates, pk=pk)
+    return _update_form_page(request, project, update)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def update_delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    project = _project_for_edit(request, code)
+    update = get_object_or_404(project.updates, pk=pk)
+    form = VersionForm(request.POST or None, initial={"version": update.version})
+    conflict = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.delete_update(
+                update=update, user=request.user, version=form.cleaned_data["version"]
+            )
+        except services.ConflictError:
+            conflict = True
+        else:
+            messages.success(request, _("The progress report was deleted."))
+            return redirect(project)
+    return render(
+        request,
+        "projects/update_confirm_delete.html",
+        {
+            "project": project,
+            "fiscal_year": project.fiscal_year,
+            "update": update,
+            "form": form,
+            "conflict": conflict,
+        },
+        status=409 if conflict else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
+    project = _project_for_edit(request, code)
+    steps = list(project.steps.all())
+    initial = [
+        {
+            "id": step.pk,
+            "description": step.description,
+            "weight": step.weight,
+            "planned_start": step.planned_start,
+            "planned_end": step.planned_end,
+        }
+        for step in steps
+    ]
+    data = request.POST if request.method == "POST" else None
+    formset = PlanFormSet(
+        data, initial=initial, prefix="steps", fiscal_year=project.fiscal_year
+    )
+    version = VersionForm(data, initial={"version": project.plan_version})
+    conflict = False
+    if data is not None and formset.is_valid() and version.is_valid():
+        try:
+            services.save_plan(
+                project=project,
+                user=request.user,
+                steps=[
+                    services.StepValues(
+                        pk=row["id"],
+                        description=row["description"],
+                        weight=row["weight"],
+                        planned_start=row["planned_start"],
+                        planned_end=row["planned_end"],
+                    )
+                    for row in formset.steps()
+                ],
+                version=version.cleaned_data["version"],
+            )
+        except services.ConflictError:
+            conflict = True
+        else:
+            messages.success(request, _("The work plan was saved."))
+            return redirect(f"{project.get_absolute_url()}#plan-heading")
+    return render(
+        request,
+        "projects/plan_form.html",
+        {
+            "project": project,
+            "fiscal_year": project.fiscal_year,
+            "formset": formset,
+            "form": version,
+            "conflict": conflict,
+        },
+        status=409 if conflict else 200,
     )
 
 
