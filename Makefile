@@ -8,6 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test install install-dev migrate demo lint format messages collectstatic clean
+.PHONY: security check-deploy backup restore
+.PHONY: bench bench-quick
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +48,41 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The benchmark (bench/run.py): builds or reuses 10,000 projects a year in PostgreSQL
+# (database bmaproj_bench), runs the portal as in production under gunicorn and
+# drives it with wrk; prints a table and writes bench/results.json. bench-quick
+# does the same on 100 projects a year in seconds (CI runs it).
+BENCH_ARGS ?=
+WRK_INSTALL = command -v wrk >/dev/null || { apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: install
+	@$(WRK_INSTALL)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-quick: install
+	@$(WRK_INSTALL)
+	$(BIN)/python bench/run.py --quick --output bench/results-quick.json $(BENCH_ARGS)
+
+# bandit over the portal's code: any finding of medium or high severity fails.
+security: install-dev
+	$(BIN)/bandit -q -r bmaproj projects indicators reports -ll
+
+# Django's deployment checks with production settings (a throwaway secret key).
+check-deploy: install
+	DEBUG=false ALLOWED_HOSTS=portal.example.go.th \
+	SECRET_KEY=check-deploy-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Back up the database (DATABASE_URL, else SQLite) into backups/; restore one with
+# `make restore FILE=backups/<file>` (asks first; RESTORE_ARGS=--no-input does not).
+backup: install
+	$(BIN)/python manage.py backup
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/<file>"; exit 2; }
+	$(BIN)/python manage.py restore $(RESTORE_ARGS) "$(FILE)"
 
 # Regenerate the Thai catalogue after changing strings (needs GNU gettext).
 messages: install

@@ -1,15 +1,22 @@
 """Forms of the indicators app."""
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from indicators.models import Indicator, IndicatorResult
+from indicators.models import EvaluationCriterion, Indicator, IndicatorResult
 from projects import quality
-from projects.forms import ConfirmWarningsForm, FiscalYearField
+from projects.forms import (
+    BaseBulkScoreFormSet,
+    ConfirmWarningsForm,
+    EvaluationVersionField,
+    FiscalYearField,
+    check_quarter_started,
+)
 from projects.models import Department
 from projects.thaicalendar import quarter_bounds
 
@@ -98,3 +105,120 @@ class IndicatorResultForm(ConfirmWarningsForm, forms.ModelForm):
         return quality.indicator_value_flags(
             cleaned_data["value"], self.indicator.target, self.indicator.is_percentage
         )
+
+
+# Quarterly evaluation
+
+
+def criterion_score_field(
+    criterion: EvaluationCriterion, *, required: bool = True
+) -> forms.DecimalField:
+    """A KPI's score on one criterion: 0 to the criterion's maximum score."""
+    maximum = criterion.max_score
+    shown = f"{maximum.normalize():f}"  # 100.00 reads 100, 50.50 reads 50.5
+    message = _("The score for %(code)s is from 0 to %(max)s.") % {
+        "code": criterion.code,
+        "max": shown,
+    }
+    return forms.DecimalField(
+        label=f"{criterion.code} {criterion.name}",
+        help_text=_("From 0 to %(max)s.") % {"max": shown},
+        required=required,
+        min_value=Decimal(0),
+        max_value=maximum,
+        max_digits=5,
+        decimal_places=2,
+        error_messages={"min_value": message, "max_value": message},
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+
+class _CriterionScores:
+    """Fields named ``criterion_<pk>``, one per criterion of the year."""
+
+    criteria: list[EvaluationCriterion]
+
+    def add_criterion_fields(self, *, required: bool) -> None:
+        for criterion in self.criteria:
+            self.fields[f"criterion_{criterion.pk}"] = criterion_score_field(
+                criterion, required=required
+            )
+
+    def criterion_fields(self) -> list[tuple[EvaluationCriterion, forms.BoundField]]:
+        """Each criterion with its bound field, for the template."""
+        return [(c, self[f"criterion_{c.pk}"]) for c in self.criteria]
+
+    def typed_scores(self) -> dict[EvaluationCriterion, Decimal]:
+        """The criteria given a score, with the score."""
+        return {
+            criterion: self.cleaned_data[f"criterion_{criterion.pk}"]
+            for criterion in self.criteria
+            if self.cleaned_data.get(f"criterion_{criterion.pk}") is not None
+        }
+
+
+class IndicatorScoreForm(_CriterionScores, ConfirmWarningsForm):
+    """An evaluator's scores of a KPI's quarter, one per criterion; a quarter with
+    no result, or a result of 0, needs confirmation."""
+
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Shown on the KPI page with the scores."),
+    )
+    version = EvaluationVersionField()
+
+    def __init__(
+        self,
+        *args: Any,
+        indicator: Indicator,
+        quarter: int,
+        today: date,
+        criteria: list[EvaluationCriterion],
+        result_value: Decimal | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.indicator = indicator
+        self.quarter = quarter
+        self.today = today
+        self.criteria = criteria
+        self.result_value = result_value
+        self.add_criterion_fields(required=True)
+
+    def clean(self) -> dict[str, Any]:
+        if not self.criteria:
+            raise forms.ValidationError(
+                _(
+                    "Fiscal year %(year)s has no evaluation criteria yet; an "
+                    "administrator adds them in the admin."
+                )
+                % {"year": self.indicator.fiscal_year},
+                code="no_criteria",
+            )
+        check_quarter_started(self.indicator.fiscal_year, self.quarter, self.today)
+        return super().clean()
+
+    def find_warnings(self, cleaned_data: dict[str, Any]) -> list[quality.Flag]:
+        return quality.scored_without_result(self.quarter, self.result_value)
+
+
+class BulkIndicatorScoreForm(_CriterionScores, forms.Form):
+    """One KPI's row on the page that scores a department's list."""
+
+    indicator = forms.IntegerField(widget=forms.HiddenInput)
+    version = EvaluationVersionField()
+
+    def __init__(
+        self, *args: Any, criteria: list[EvaluationCriterion], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        self.add_criterion_fields(required=False)
+
+
+BulkIndicatorScoreFormSet = forms.formset_factory(
+    BulkIndicatorScoreForm, formset=BaseBulkScoreFormSet, extra=0, max_num=5000
+)

@@ -330,6 +330,7 @@ class IndicatorEvaluation(models.Model):
         related_name="+",
     )
     evaluated_at = models.DateTimeField(_("evaluated"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     history = HistoricalRecords()
 

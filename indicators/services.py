@@ -3,7 +3,8 @@
 from django.db import IntegrityError, transaction
 
 from indicators.models import Indicator, IndicatorResult
-from projects.services import ConflictError, DuplicateError
+from projects import access
+from projects.services import ConflictError, DuplicateError, LockedError
 
 
 def save_result(
@@ -18,6 +19,10 @@ def save_result(
     """Create a quarter's result, or change one nobody changed since ``version``."""
     try:
         with transaction.atomic():
+            if quarter in access.locked_quarters(
+                user, indicator.fiscal_year, indicator.department_id
+            ):
+                raise LockedError
             if result is None:
                 result = IndicatorResult(
                     indicator=indicator, quarter=quarter, author=user, **values

@@ -20,9 +20,10 @@ from indicators import services
 from indicators.forms import IndicatorFilterForm, IndicatorResultForm
 from indicators.models import EvaluationCriterion, Indicator, IndicatorResult
 from projects import access, progress, quality, thaicalendar
+from projects.cache import public_page
 from projects.models import Project
-from projects.services import ConflictError, DuplicateError
-from projects.views import _reading_date, selected_fiscal_year
+from projects.services import ConflictError, DuplicateError, LockedError
+from projects.views import LOCKED_MESSAGE, _reading_date, selected_fiscal_year
 from reports import charts
 
 PAGE_SIZE = 25
@@ -37,6 +38,7 @@ def _bar_width(achievement: Decimal | None) -> int:
 
 @require_safe
 @access.public_read
+@public_page
 def indicator_list(request: HttpRequest) -> HttpResponse:
     form = IndicatorFilterForm(request.GET)
     filters = form.filters()
@@ -87,6 +89,7 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @access.public_read
+@public_page
 def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     indicator = get_object_or_404(Indicator.objects.for_page(), code=code)
     lang = get_language() or "th"
@@ -176,6 +179,8 @@ def result_edit(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
             )
         except (ConflictError, DuplicateError):
             conflict = True
+        except LockedError:
+            form.add_error(None, LOCKED_MESSAGE)
         else:
             messages.success(request, _("The KPI result was saved."))
             return redirect(indicator)

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from projects.cache import bump_data_version
 from projects.fields import TextListFormField
 from projects.models import (
     Department,
@@ -19,6 +20,7 @@ from projects.models import (
     ProgressUpdate,
     Project,
     ProjectEvaluation,
+    QuarterLock,
     StrategyNode,
 )
 from projects.text import normalize_text
@@ -39,7 +41,27 @@ class NormalizedSearchMixin:
         )
 
 
-class PortalModelAdmin(NormalizedSearchMixin, SimpleHistoryAdmin):
+class DataVersionMixin:
+    """Every save and delete in the admin makes the cached pages stale (cache.py)."""
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        bump_data_version()
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        super().delete_model(request, obj)
+        bump_data_version()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        super().delete_queryset(request, queryset)
+        bump_data_version()
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        bump_data_version()
+
+
+class PortalModelAdmin(DataVersionMixin, NormalizedSearchMixin, SimpleHistoryAdmin):
     """The admin of the portal's models."""
 
 
@@ -237,8 +259,24 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class PortalUserAdmin(NormalizedSearchMixin, UserAdmin):
+class PortalUserAdmin(DataVersionMixin, NormalizedSearchMixin, UserAdmin):
     inlines = [ProfileInline, DepartmentMembershipInline]
     list_display = ["username", "first_name", "last_name", "profile__role", "is_staff"]
     list_select_related = ["profile"]
     list_filter = ["profile__role", "is_staff", "is_superuser", "is_active"]
+
+
+@admin.register(QuarterLock)
+class QuarterLockAdmin(PortalModelAdmin):
+    list_display = [
+        "fiscal_year",
+        "quarter",
+        "department",
+        "locked_by",
+        "locked_at",
+        "reopened_at",
+    ]
+    list_filter = ["fiscal_year", "quarter", "department"]
+    list_select_related = ["department", "locked_by"]
+    raw_id_fields = ["locked_by", "reopened_by"]
+    autocomplete_fields = ["department"]

@@ -5,14 +5,19 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from projects import thaicalendar
+from projects.cache import cached
 from projects.models import Project
 
 
 def _fiscal_years(current: int) -> list[int]:
-    years = set(
+    years = cached("fiscal-years", _stored_fiscal_years)
+    return sorted(set(years) | {current}, reverse=True)
+
+
+def _stored_fiscal_years() -> list[int]:
+    return list(
         Project.objects.order_by().values_list("fiscal_year", flat=True).distinct()
     )
-    return sorted(years | {current}, reverse=True)
 
 
 def portal(request: HttpRequest) -> dict:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from projects import progress, quality
+from projects import evaluations, progress, quality
 from projects.models import Department, PlanStep, ProgressUpdate, Project, StrategyNode
 from projects.progress import Status
 from projects.thaicalendar import (
@@ -361,3 +361,244 @@ class BasePlanFormSet(forms.BaseFormSet):
 PlanFormSet = forms.formset_factory(
     PlanStepForm, formset=BasePlanFormSet, extra=2, can_delete=True, max_num=100
 )
+
+
+class ProjectForm(forms.ModelForm):
+    """A project's own data, written by staff of its department."""
+
+    class Meta:
+        model = Project
+        fields = [
+            "department",
+            "code",
+            "fiscal_year",
+            "kind",
+            "name_th",
+            "name_en",
+            "officer_name",
+            "officer_contact",
+            "budget_owner_unit",
+            "budget_implementing_unit",
+            "budget_amount",
+            "rationale",
+            "objectives",
+            "targets",
+            "is_routine",
+            "strategies",
+            "predecessor",
+        ]
+        widgets = {
+            "rationale": forms.Textarea(attrs={"rows": 6}),
+            "strategies": forms.SelectMultiple(attrs={"size": 8}),
+        }
+        help_texts = {
+            "code": _(
+                "Proposed from the department's next number; change it if needed."
+            ),
+            "strategies": _("Hold Ctrl (or ⌘) to choose more than one."),
+        }
+
+    def __init__(self, *args: Any, departments: QuerySet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments
+        self.fields["strategies"].queryset = StrategyNode.objects.select_related(
+            "parent"
+        )
+        predecessors = Project.objects.filter(department__in=departments)
+        if self.instance.pk:
+            predecessors = predecessors.filter(
+                fiscal_year__lt=self.instance.fiscal_year
+            ).exclude(pk=self.instance.pk)
+            # The code and department of an existing project stay as they are.
+            self.fields["code"].disabled = True
+            self.fields["department"].disabled = True
+        self.fields["predecessor"].queryset = predecessors.order_by(
+            "-fiscal_year", "code"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        predecessor = cleaned_data.get("predecessor")
+        fiscal_year = cleaned_data.get("fiscal_year")
+        if predecessor and fiscal_year and predecessor.fiscal_year >= fiscal_year:
+            self.add_error(
+                "predecessor",
+                _("The predecessor must be from an earlier fiscal year."),
+            )
+        return cleaned_data
+
+
+# Quarterly evaluation
+
+
+def project_score_field(*, required: bool = True) -> forms.DecimalField:
+    """A project's score for a quarter: 0 to 100, two decimals."""
+    message = _("A project's score is from 0 to 100.")
+    return forms.DecimalField(
+        label=_("Score (0–100)"),
+        required=required,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        max_digits=5,
+        decimal_places=2,
+        error_messages={"min_value": message, "max_value": message},
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+
+def check_quarter_started(fiscal_year: int, quarter: int, today: date) -> None:
+    """Refuse to score a quarter that has not started yet."""
+    if not evaluations.has_started(fiscal_year, quarter, today):
+        raise forms.ValidationError(
+            _("This quarter has not started yet; score it once it has."),
+            code="future_quarter",
+        )
+
+
+class EvaluationVersionField(forms.IntegerField):
+    """The version of the evaluation the person saw; 0 when it was not scored yet."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=0, required=False, **kwargs)
+
+    def clean(self, value: Any) -> int:
+        return super().clean(value) or 0
+
+
+class ProjectScoreForm(ConfirmWarningsForm):
+    """An evaluator's score of a project's quarter; a quarter with no progress
+    report needs confirmation."""
+
+    score = project_score_field()
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Shown on the project page with the score."),
+    )
+    version = EvaluationVersionField()
+
+    def __init__(
+        self,
+        *args: Any,
+        project: Project,
+        quarter: int,
+        today: date,
+        reports: int,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.quarter = quarter
+        self.today = today
+        self.reports = reports
+
+    def clean(self) -> dict[str, Any]:
+        check_quarter_started(self.project.fiscal_year, self.quarter, self.today)
+        return super().clean()
+
+    def find_warnings(self, cleaned_data: dict[str, Any]) -> list[quality.Flag]:
+        return quality.evaluated_without_report(self.quarter, self.reports)
+
+
+class QuarterFilterForm(forms.Form):
+    """The department the evaluation pages are narrowed to, read from ?department=."""
+
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All departments"),
+    )
+
+    def selected(self) -> Department | None:
+        """The valid department asked for, or None (an invalid one shows an error)."""
+        return self.cleaned_data.get("department") if self.is_valid() else None
+
+
+class QuarterScopeForm(forms.Form):
+    """What a quarter lock covers: one department, by code, or "all" of them."""
+
+    ALL = "all"
+
+    department = forms.CharField(label=_("Department"), max_length=20)
+
+    def clean_department(self) -> Department | None:
+        code = self.cleaned_data["department"]
+        if code == self.ALL:
+            return None
+        department = Department.objects.filter(code=code).first()
+        if department is None:
+            raise forms.ValidationError(
+                _("Choose a department, or all departments."), code="invalid"
+            )
+        return department
+
+
+class ReopenForm(QuarterScopeForm):
+    """Reopening a locked quarter, which needs a reason."""
+
+    reason = forms.CharField(
+        label=_("Reason for reopening"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": _(
+                "Give the reason for reopening: staff will be able to change "
+                "this quarter again."
+            )
+        },
+    )
+
+
+class BulkProjectScoreForm(forms.Form):
+    """One project's row on the page that scores a department's list."""
+
+    project = forms.IntegerField(widget=forms.HiddenInput)
+    version = EvaluationVersionField()
+    score = project_score_field(required=False)
+
+
+class BaseBulkScoreFormSet(forms.BaseFormSet):
+    """Rows of the bulk scoring page; each names one object of the page's list.
+
+    ``key`` is the field naming the object, ``known`` the ids the page lists.
+    """
+
+    def __init__(self, *args: Any, key: str, known: set[int], **kwargs: Any) -> None:
+        self.key = key
+        self.known = known
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        ids = [form.cleaned_data.get(self.key) for form in self.forms]
+        if len(set(ids)) != len(ids) or not set(ids) <= self.known:
+            raise forms.ValidationError(
+                _(
+                    "The list changed since the page was opened. Reload it and "
+                    "type the scores again."
+                ),
+                code="stale_list",
+            )
+
+
+BulkProjectScoreFormSet = forms.formset_factory(
+    BulkProjectScoreForm, formset=BaseBulkScoreFormSet, extra=0, max_num=5000
+)
+
+
+class BulkConfirmForm(ConfirmWarningsForm):
+    """The confirmation box of the bulk scoring page, for the rows' warnings."""
+
+    def __init__(self, *args: Any, warnings: list[quality.Flag], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.row_warnings = warnings
+
+    def find_warnings(self, cleaned_data: dict[str, Any]) -> list[quality.Flag]:
+        return self.row_warnings

@@ -51,7 +51,7 @@ class ProjectQuerySet(models.QuerySet):
 
         actual_percent and last_report_date come from the latest update on or before
         the date; planned_percent from the plan; gap, status and report_overdue follow
-        the rules of ``projects.progress``.
+        the rules of ``projects.progress``; progress_on is the date itself.
         """
         latest = ProgressUpdate.objects.filter(
             project=OuterRef("pk"), report_date__lte=on
@@ -78,6 +78,7 @@ class ProjectQuerySet(models.QuerySet):
             F("actual_percent"), Value(Decimal(0)), output_field=PERCENT_FIELD
         )
         queryset = self.annotate(
+            progress_on=Value(on, output_field=models.DateField()),
             actual_percent=Subquery(
                 latest.values("percent")[:1], output_field=PERCENT_FIELD
             ),
@@ -120,24 +121,56 @@ class ProjectQuerySet(models.QuerySet):
 
     def progress_summary(self) -> dict:
         """Aggregates of with_progress() rows: count, averages, statuses, overdue."""
-        return self.aggregate(**_summary_fields())
+        return _summarize(self._progress_rows())
 
-    def progress_by_department(self) -> models.QuerySet:
+    def progress_by_department(self) -> list[dict]:
         """The same aggregates per department, as dicts keyed by ``department``."""
-        return self.order_by().values("department").annotate(**_summary_fields())
+        return self.progress_breakdown()[1]
+
+    def progress_breakdown(self) -> tuple[dict, list[dict]]:
+        """progress_summary() and progress_by_department() from one read of the rows."""
+        rows = self._progress_rows()
+        by_department: dict[int, list[tuple]] = {}
+        for row in rows:
+            by_department.setdefault(row[0], []).append(row)
+        return _summarize(rows), [
+            {"department": department, **_summarize(department_rows)}
+            for department, department_rows in by_department.items()
+        ]
+
+    def _progress_rows(self) -> list[tuple]:
+        # Each project's base figures, read once: in SQL every status and overdue
+        # test would run the latest-update and plan subqueries again (20 times a
+        # row, seconds for a city's year); the rules are applied in _summarize.
+        return list(
+            self.order_by().values_list(
+                "department",
+                "actual_percent",
+                "planned_percent",
+                "last_report_date",
+                "progress_on",
+            )
+        )
 
 
-def _summary_fields() -> dict:
-    return {
-        "count": models.Count("pk"),
-        "actual": models.Avg(Coalesce("actual_percent", Value(Decimal(0)))),
-        "planned": models.Avg("planned_percent"),
-        **{
-            status: models.Count("pk", filter=Q(status=status))
-            for status in progress.Status.values
-        },
-        "overdue": models.Count("pk", filter=Q(report_overdue=True)),
-    }
+def _summarize(rows: list[tuple]) -> dict:
+    """Count, average actual and planned %, statuses and overdue of progress rows."""
+    threshold, due_day = settings.BEHIND_THRESHOLD, settings.REPORT_DUE_DAY
+    summary: dict = dict.fromkeys(progress.Status.values, 0)
+    summary |= {"count": len(rows), "actual": None, "planned": None, "overdue": 0}
+    actual_total = planned_total = Decimal(0)
+    for _department, actual, planned, last_report, on in rows:
+        status = progress.status(actual, planned, threshold)
+        summary[status] += 1
+        summary["overdue"] += progress.report_overdue(
+            last_report, on, due_day, complete=status == progress.Status.COMPLETE
+        )
+        actual_total += actual or Decimal(0)
+        planned_total += planned
+    if rows:
+        summary["actual"] = actual_total / len(rows)
+        summary["planned"] = planned_total / len(rows)
+    return summary
 
 
 class Department(models.Model):
@@ -454,6 +487,10 @@ class ProgressUpdate(models.Model):
         get_latest_by = "report_date"
         verbose_name = _("progress update")
         verbose_name_plural = _("progress updates")
+        # The overview's latest reports of a year: newest first, read backwards.
+        indexes = [
+            models.Index(fields=["report_date", "id"], name="progress_update_date_idx")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "report_date"],
@@ -495,6 +532,7 @@ class ProjectEvaluation(models.Model):
         related_name="+",
     )
     evaluated_at = models.DateTimeField(_("evaluated"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     history = HistoricalRecords()
 
@@ -544,3 +582,91 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+
+class QuarterLockQuerySet(models.QuerySet):
+    def active(self) -> QuarterLockQuerySet:
+        """Locks not reopened."""
+        return self.filter(reopened_at__isnull=True)
+
+    def covering(
+        self, fiscal_year: int, quarter: int, department_id: int
+    ) -> QuarterLockQuerySet:
+        """Active locks of the quarter for the department or for all departments."""
+        return self.active().filter(
+            Q(department_id=department_id) | Q(department__isnull=True),
+            fiscal_year=fiscal_year,
+            quarter=quarter,
+        )
+
+
+class QuarterLock(models.Model):
+    """A quarter the evaluators closed: staff can no longer change its updates
+    and KPI results. Reopening keeps the row, with who, when and why."""
+
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year (B.E.)"), validators=FISCAL_YEAR_VALIDATORS
+    )
+    quarter = models.PositiveSmallIntegerField(
+        _("quarter"), validators=QUARTER_VALIDATORS
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="quarter_locks",
+        help_text=_("Empty: the quarter is locked for every department."),
+    )
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("locked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    locked_at = models.DateTimeField(_("locked"), auto_now_add=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reopened by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reopened_at = models.DateTimeField(_("reopened"), null=True, blank=True)
+    reopen_reason = NormalizedTextField(_("reason for reopening"), blank=True)
+
+    objects = QuarterLockQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-fiscal_year", "-quarter", "department"]
+        verbose_name = _("quarter lock")
+        verbose_name_plural = _("quarter locks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "quarter", "department"],
+                condition=Q(reopened_at__isnull=True, department__isnull=False),
+                name="quarter_lock_one_active_per_department",
+            ),
+            models.UniqueConstraint(
+                fields=["fiscal_year", "quarter"],
+                condition=Q(reopened_at__isnull=True, department__isnull=True),
+                name="quarter_lock_one_active_for_all",
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4),
+                name="quarter_lock_quarter_1_4",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.department.code if self.department_id else "*"
+        return f"{self.fiscal_year} Q{self.quarter} {scope}"
+
+    @property
+    def is_active(self) -> bool:
+        """True until the quarter is reopened."""
+        return self.reopened_at is None

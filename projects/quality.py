@@ -160,3 +160,29 @@ def scored_without_result(quarter: int, value: Decimal | None) -> list[Flag]:
             )
         ]
     return []
+
+
+def reported_without_plan(steps: int, updates: int) -> list[Flag]:
+    """Progress reported on a project that has no work plan to weigh it against."""
+    if updates and not steps:
+        return [
+            Flag(
+                "no_plan",
+                _("Progress is reported, but the project has no work plan."),
+                "error",
+            )
+        ]
+    return []
+
+
+def evaluated_without_report(quarter: int, reports: int) -> list[Flag]:
+    """A project scored for a quarter in which it reported no progress."""
+    if not reports:
+        return [
+            Flag(
+                "scored_no_report",
+                _("Quarter %(quarter)s is scored but has no progress report.")
+                % {"quarter": quarter},
+            )
+        ]
+    return []

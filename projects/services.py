@@ -16,11 +16,25 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from projects import access, thaicalendar
 from projects.models import Department, PlanStep, ProgressUpdate, Project
 
 
 class ConflictError(Exception):
     """Someone else saved the same thing after the person opened the form."""
+
+
+class LockedError(Exception):
+    """The quarter is locked by the evaluators; staff can no longer change it."""
+
+
+def check_unlocked(
+    *, user, fiscal_year: int, department_id: int, days: Sequence[date]
+) -> None:
+    """Raise LockedError when any of the days falls in a quarter locked for the user."""
+    locked = access.locked_quarters(user, fiscal_year, department_id)
+    if any(thaicalendar.quarter_of(day) in locked for day in days):
+        raise LockedError
 
 
 class DuplicateError(Exception):
@@ -55,15 +69,23 @@ def save_update(
     """Create a progress update, or change one nobody changed since ``version``."""
     try:
         with transaction.atomic():
+            days = [values["report_date"]] if "report_date" in values else []
             if update is None:
                 update = ProgressUpdate(project=project, author=user, **values)
             else:
                 update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
                 if update.version != version:
                     raise ConflictError
+                days.append(update.report_date)
                 for name, value in values.items():
                     setattr(update, name, value)
                 update.version += 1
+            check_unlocked(
+                user=user,
+                fiscal_year=project.fiscal_year,
+                department_id=project.department_id,
+                days=days,
+            )
             _stamp(update, user)
             update.save()
     except IntegrityError as error:
@@ -77,6 +99,12 @@ def delete_update(*, update: ProgressUpdate, user, version: int) -> None:
         locked = ProgressUpdate.objects.select_for_update().filter(pk=update.pk).first()
         if locked is None or locked.version != version:
             raise ConflictError
+        check_unlocked(
+            user=user,
+            fiscal_year=update.project.fiscal_year,
+            department_id=update.project.department_id,
+            days=[locked.report_date],
+        )
         _stamp(locked, user)
         locked.delete()
 

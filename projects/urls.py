@@ -1,14 +1,18 @@
 from django.urls import path
 
-from projects import views
+from projects import evaluation_views, views
 
 app_name = "projects"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("projects/", views.project_list, name="list"),
+    path("projects/new/", views.project_create, name="create"),
     path("projects/<str:code>/", views.project_detail, name="detail"),
+    path("projects/<str:code>/edit/", views.project_edit, name="edit"),
     path("projects/<str:code>/print/", views.project_print, name="print"),
+    path("projects/<str:code>/history/", views.project_history, name="history"),
+    path("my/", views.my_work, name="my-work"),
     path("projects/<str:code>/plan/", views.plan_edit, name="plan-edit"),
     path("projects/<str:code>/updates/new/", views.update_create, name="update-create"),
     path(
@@ -23,4 +27,35 @@ urlpatterns = [
     ),
     path("departments/", views.department_list, name="department-list"),
     path("departments/<str:code>/", views.department_detail, name="department-detail"),
+    path(
+        "projects/<str:code>/evaluate/<int:quarter>/",
+        evaluation_views.project_evaluate,
+        name="evaluate",
+    ),
+    path("evaluations/", evaluation_views.evaluation_home, name="evaluation-home"),
+    path(
+        "evaluations/<int:fy>/summary/",
+        evaluation_views.evaluation_summary,
+        name="evaluation-summary",
+    ),
+    path(
+        "evaluations/<int:fy>/<int:quarter>/",
+        evaluation_views.quarter_overview,
+        name="evaluation-quarter",
+    ),
+    path(
+        "evaluations/<int:fy>/<int:quarter>/score/",
+        evaluation_views.quarter_score,
+        name="evaluation-score",
+    ),
+    path(
+        "evaluations/<int:fy>/<int:quarter>/lock/",
+        evaluation_views.quarter_lock,
+        name="evaluation-lock",
+    ),
+    path(
+        "evaluations/<int:fy>/<int:quarter>/reopen/",
+        evaluation_views.quarter_reopen,
+        name="evaluation-reopen",
+    ),
 ]

@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.utils import DatabaseError
@@ -17,22 +18,29 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from indicators.models import EvaluationCriterion, Indicator
-from projects import access, progress, quality, services, thaicalendar
+from projects import access, history, progress, quality, services, thaicalendar
+from projects.cache import cached, public_page
 from projects.forms import (
     FiscalYearField,
     PlanFormSet,
     ProgressUpdateForm,
     ProjectFilterForm,
+    ProjectForm,
     VersionForm,
 )
 from projects.models import Department, ProgressUpdate, Project
 from reports import charts
 
 PAGE_SIZE = 25
+LOCKED_MESSAGE = _lazy(
+    "The evaluators have locked this quarter, so its reports can no longer be "
+    "changed. Ask them to reopen it if a correction is needed."
+)
 
 
 @require_safe
@@ -154,6 +162,7 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
         "monthly": monthly,
         "flags": flags,
         "can_edit": access.can_edit(request.user, project.department_id),
+        "can_see_history": access.can_see_history(request.user, project.department_id),
         "gauge_figure": charts.gauge(
             figures.actual or Decimal(0), figures.planned, figures.status, lang
         ),
@@ -166,6 +175,7 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
 
 @require_safe
 @access.public_read
+@public_page
 def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     project = _project_for_page(code)
     return render(
@@ -175,6 +185,7 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_safe
 @access.public_read
+@public_page
 def project_print(request: HttpRequest, code: str) -> HttpResponse:
     project = _project_for_page(code)
     return render(
@@ -228,6 +239,8 @@ def _update_form_page(
             )
         except services.ConflictError:
             conflict = True
+        except services.LockedError:
+            form.add_error(None, LOCKED_MESSAGE)
         except services.DuplicateError:
             form.add_error(
                 "report_date", _("This project already has a report on that date.")
@@ -282,6 +295,8 @@ def update_delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             )
         except services.ConflictError:
             conflict = True
+        except services.LockedError:
+            form.add_error(None, LOCKED_MESSAGE)
         else:
             messages.success(request, _("The progress report was deleted."))
             return redirect(project)
@@ -356,6 +371,64 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+def _project_form_page(
+    request: HttpRequest, project: Project | None, initial: dict
+) -> HttpResponse:
+    form = ProjectForm(
+        request.POST or None,
+        instance=project,
+        initial=initial,
+        departments=access.editable_departments(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_project(
+                project=form.save(commit=False),
+                user=request.user,
+                strategies=form.cleaned_data["strategies"],
+            )
+        except services.DuplicateError:
+            form.add_error("code", _("Another project already has this code."))
+        else:
+            messages.success(request, _("The project was saved."))
+            return redirect(saved)
+    return render(
+        request,
+        "projects/project_form.html",
+        {
+            "form": form,
+            "project": project,
+            "fiscal_year": project.fiscal_year if project else initial["fiscal_year"],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_create(request: HttpRequest) -> HttpResponse:
+    departments = access.editable_departments(request.user)
+    department = departments.first()
+    if department is None:
+        raise PermissionDenied
+    chosen = request.GET.get("department")
+    if chosen:
+        department = departments.filter(code=chosen).first() or department
+    fiscal_year = thaicalendar.fiscal_year_of(timezone.localdate())
+    initial = {
+        "department": department,
+        "code": services.next_project_code(department),
+        "fiscal_year": fiscal_year,
+    }
+    return _project_form_page(request, None, initial)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_edit(request: HttpRequest, code: str) -> HttpResponse:
+    project = _project_for_edit(request, code)
+    return _project_form_page(request, project, {})
+
+
 class FiscalYearForm(forms.Form):
     fy = FiscalYearField()
 
@@ -374,6 +447,7 @@ def _reading_date(fiscal_year: int) -> date:
 
 @require_safe
 @access.public_read
+@public_page
 def project_list(request: HttpRequest) -> HttpResponse:
     form = ProjectFilterForm(request.GET)
     filters = form.filters()
@@ -395,12 +469,14 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "fiscal_year": fiscal_year,
             "on": on,
             "query": query.urlencode(),
+            "can_create": access.editable_departments(request.user).exists(),
         },
     )
 
 
 @require_safe
 @access.public_read
+@public_page
 def department_list(request: HttpRequest) -> HttpResponse:
     fiscal_year = selected_fiscal_year(request)
     on = _reading_date(fiscal_year)
@@ -423,6 +499,7 @@ def department_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @access.public_read
+@public_page
 def department_detail(request: HttpRequest, code: str) -> HttpResponse:
     department = get_object_or_404(
         Department.objects.select_related("parent"), code=code
@@ -464,15 +541,10 @@ def department_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@require_safe
-@access.public_read
-def overview(request: HttpRequest) -> HttpResponse:
-    fiscal_year = selected_fiscal_year(request)
-    on = _reading_date(fiscal_year)
-    lang = get_language() or "th"
+def _overview_figures(fiscal_year: int, on: date) -> dict:
+    """The overview's derived figures; cached per data version by the view."""
     projects = Project.objects.for_fiscal_year(fiscal_year).with_progress(on)
-    summary = projects.progress_summary()
-    statuses = {status: summary[status] for status in progress.Status.values}
+    summary, department_rows = projects.progress_breakdown()
     departments = {
         pk: (short_name or code, code)
         for pk, short_name, code in Department.objects.values_list(
@@ -486,7 +558,7 @@ def overview(request: HttpRequest) -> HttpResponse:
                 "name": departments[row["department"]][0],
                 "code": departments[row["department"]][1],
             }
-            for row in projects.progress_by_department()
+            for row in department_rows
         ),
         key=lambda row: row["actual"] or 0,
     )
@@ -502,26 +574,101 @@ def overview(request: HttpRequest) -> HttpResponse:
         .select_related("project__department")
         .order_by("-report_date", "-pk")[:10]
     )
-    indicators = Indicator.objects.for_fiscal_year(fiscal_year).count()
+    return {
+        "summary": summary,
+        "statuses": {status: summary[status] for status in progress.Status.values},
+        "by_department": by_department,
+        "behind": behind,
+        "latest_updates": latest_updates,
+        "indicator_count": Indicator.objects.for_fiscal_year(fiscal_year).count(),
+    }
+
+
+@require_safe
+@access.public_read
+@public_page
+def overview(request: HttpRequest) -> HttpResponse:
+    fiscal_year = selected_fiscal_year(request)
+    on = _reading_date(fiscal_year)
+    lang = get_language() or "th"
+    figures = cached(
+        "overview", lambda: _overview_figures(fiscal_year, on), fiscal_year, on
+    )
     return render(
         request,
         "projects/overview.html",
         {
             "fiscal_year": fiscal_year,
             "on": on,
-            "summary": summary,
-            "statuses": statuses,
-            "by_department": by_department,
-            "behind": behind,
-            "latest_updates": latest_updates,
-            "indicator_count": indicators,
-            "status_figure": charts.status_distribution(statuses, lang),
+            **figures,
+            "status_figure": charts.status_distribution(figures["statuses"], lang),
             "department_figure": charts.department_progress(
                 [
                     (row["name"], row["actual"] or 0, row["planned"] or 0)
-                    for row in by_department
+                    for row in figures["by_department"]
                 ],
                 lang,
             ),
         },
+    )
+
+
+@require_safe
+@login_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    """A staff member's projects this fiscal year: overdue, then due, then the rest."""
+    on = timezone.localdate()
+    fiscal_year = thaicalendar.fiscal_year_of(on)
+    departments = list(request.user.departments.order_by("code"))
+    projects = list(
+        Project.objects.for_fiscal_year(fiscal_year)
+        .filter(department__members=request.user)
+        .select_related("department")
+        .with_progress(on)
+    )
+    for project in projects:
+        # Due: what would be overdue were the month's due day already past.
+        project.report_due = progress.report_overdue(
+            project.last_report_date,
+            on,
+            due_day=0,
+            complete=project.status == progress.Status.COMPLETE,
+        )
+    projects.sort(key=lambda p: (not p.report_overdue, not p.report_due, p.code))
+    counts = {
+        "overdue": sum(p.report_overdue for p in projects),
+        "due": sum(p.report_due and not p.report_overdue for p in projects),
+        "total": len(projects),
+    }
+    return render(
+        request,
+        "projects/my_work.html",
+        {
+            "fiscal_year": fiscal_year,
+            "on": on,
+            "departments": departments,
+            "projects": projects,
+            "counts": counts,
+            "due_day": settings.REPORT_DUE_DAY,
+            "is_evaluator": not departments and access.is_evaluator(request.user),
+        },
+    )
+
+
+HISTORY_PAGE_SIZE = 50
+
+
+@require_safe
+@login_required
+def project_history(request: HttpRequest, code: str) -> HttpResponse:
+    """Who created, changed or deleted what of a project and its KPIs, newest first."""
+    project = get_object_or_404(Project.objects.select_related("department"), code=code)
+    if not access.can_see_history(request.user, project.department_id):
+        raise PermissionDenied
+    entries = history.project_history(project, get_language() or "th")
+    page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "projects/project_history.html",
+        {"project": project, "fiscal_year": project.fiscal_year, "page": page},
     )

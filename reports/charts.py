@@ -67,6 +67,21 @@ MILESTONE = _("Milestone")
 PROJECTS = _("Projects")
 AVERAGE_SCORE = _("Average score")
 NO_DATA = _("No data yet")
+KPIS = _("KPIs")
+ON_TIME = _("On time")
+LATE = _("Late")
+MISSING = _("Missing")
+
+# KPI achievement bands (reports.dashboard.Band), best first; grey for no result.
+BAND_COLOURS: dict[str, str] = {
+    "met": "#166534",
+    "near": "#0f766e",
+    "partial": "#a16207",
+    "low": "#b91c1c",
+    "no_result": "#6b7280",
+}
+# Monthly reports: on time, late, missing.
+COMPLIANCE_COLOURS = ("#166534", "#a16207", "#b91c1c")
 
 MAX_DATE_TICKS = 6
 LABEL_LENGTH = 36
@@ -682,5 +697,114 @@ def scores_by_quarter(
         bargap=0.3,
         xaxis=_quarter_axis(lang),
         yaxis=_axis(title={"text": score_name}, range=[0, 100], dtick=20),
+    )
+    return {"data": data, "layout": layout}
+
+
+def _count_step(top: int) -> int:
+    """Return a round tick step for a count axis up to top: about five ticks."""
+    step = 1
+    while top / step > 6:
+        for factor in (2, 5, 10):
+            if top / (step * factor) <= 6:
+                return step * factor
+        step *= 10
+    return step
+
+
+def achievement_distribution(
+    bands: Sequence[tuple[str, str, int]], lang: str
+) -> Figure:
+    """Return the number of KPIs in each achievement band as bars, in the given order.
+
+    ``bands`` holds (key, label, count); the key picks the colour (BAND_COLOURS).
+    The bars lie down, so that long labels stay readable on a phone.
+    """
+    numbers = [int(count or 0) for _key, _label, count in bands]
+    if not any(numbers):
+        return empty_figure(lang)
+    with override(lang):
+        kpis = str(KPIS)
+    labels = [_shorten(str(label)) for _key, label, _count in bands]
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": kpis,
+            "y": labels,
+            "x": numbers,
+            "marker": {
+                "color": [BAND_COLOURS.get(key, MUTED_COLOUR) for key, _l, _c in bands]
+            },
+            "text": [str(number) for number in numbers],
+            "textposition": "outside",
+            "cliponaxis": False,
+            "hovertemplate": f"%{{y}}: %{{x}} {kpis}<extra></extra>",
+        }
+    ]
+    layout = _layout(
+        figure_height(len(bands), per_row=40),
+        margin={"l": 16, "r": 32, "t": 16, "b": 48, "pad": 4},
+        bargap=0.3,
+        xaxis=_axis(
+            title={"text": kpis},
+            range=[0, max(numbers) * 1.2],
+            tickformat="d",
+            dtick=_count_step(max(numbers)),
+            rangemode="tozero",
+        ),
+        yaxis=_axis(
+            type="category",
+            categoryorder="array",
+            categoryarray=labels,
+            autorange="reversed",
+            showgrid=False,
+        ),
+    )
+    return {"data": data, "layout": layout}
+
+
+def compliance_by_month(
+    months: Sequence[tuple[str, int, int, int]], lang: str
+) -> Figure:
+    """Return monthly reports on time, late and missing as stacked bars per month.
+
+    ``months`` holds (label, on time, late, missing), in calendar order.
+    """
+    if not any(sum(counts) for _label, *counts in months):
+        return empty_figure(lang)
+    with override(lang):
+        names = (str(ON_TIME), str(LATE), str(MISSING))
+        projects = str(PROJECTS)
+    labels = [str(label) for label, *_counts in months]
+    data = [
+        {
+            "type": "bar",
+            "name": name,
+            "x": labels,
+            "y": [int(counts[index] or 0) for _label, *counts in months],
+            "marker": {"color": colour},
+            "hovertemplate": f"%{{x}}<br>{name}: %{{y}} {projects}<extra></extra>",
+        }
+        for index, (name, colour) in enumerate(
+            zip(names, COMPLIANCE_COLOURS, strict=True)
+        )
+    ]
+    layout = _layout(
+        300,
+        margin={"l": 56, "r": 16, "t": 40, "b": 56, "pad": 4},
+        showlegend=True,
+        legend={**_legend(), "traceorder": "normal"},
+        barmode="stack",
+        bargap=0.25,
+        xaxis=_axis(
+            type="category", categoryorder="array", categoryarray=labels, tickangle=-45
+        ),
+        yaxis=_axis(
+            title={"text": projects},
+            tickformat="d",
+            dtick=_count_step(max(sum(counts) for _label, *counts in months)),
+            rangemode="tozero",
+        ),
     )
     return {"data": data, "layout": layout}

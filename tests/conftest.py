@@ -28,6 +28,15 @@ def _plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _no_shared_cache(settings):
+    # Factories write without bumping the data version (projects/cache.py), so pages
+    # are rendered fresh in tests; tests/bench turns the cache on where it tests it.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    }
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls

@@ -52,3 +52,13 @@ def quarter_label(fy: int | str | None, quarter: int | str | None) -> str:
     if fy in (None, "") or quarter in (None, ""):
         return ""
     return thaicalendar.format_quarter(int(fy), int(quarter), _lang())
+
+
+@register.filter
+def be_datetime(value: datetime | None) -> str:
+    """Show a moment in Bangkok time: "15 ก.ย. 2563 14:05" or "15 Sep 2020 14:05"."""
+    if not value:
+        return ""
+    if value.tzinfo is not None and value.utcoffset() is not None:
+        value = value.astimezone(thaicalendar.BANGKOK)
+    return f"{thaicalendar.format_date(value, 'short', _lang())} {value:%H:%M}"

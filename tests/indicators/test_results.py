@@ -122,3 +122,14 @@ def test_access_matrix(client, indicator, role):
     if EXPECTED[role] != 200:
         assert posted.status_code == EXPECTED[role]
         assert IndicatorResult.objects.count() == 0
+
+
+def test_a_locked_quarter_is_read_only_to_staff(client, indicator, staff):
+    from projects.models import QuarterLock
+
+    QuarterLock.objects.create(
+        fiscal_year=2563, quarter=2, department=indicator.department
+    )
+    response = client.post(url(indicator), {"value": "1"})
+    assert "locked this quarter" in response.content.decode()
+    assert IndicatorResult.objects.count() == 0

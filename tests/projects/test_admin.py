@@ -19,6 +19,7 @@ from projects.models import (
     ProgressUpdate,
     Project,
     ProjectEvaluation,
+    QuarterLock,
     StrategyNode,
 )
 from tests.factories import (
@@ -65,6 +66,18 @@ def build_evaluations(n: int) -> list[ProjectEvaluation]:
     return [ProjectEvaluationFactory(evaluator=UserFactory()) for _ in range(n)]
 
 
+def build_locks(n: int) -> list[QuarterLock]:
+    return [
+        QuarterLock.objects.create(
+            fiscal_year=2563,
+            quarter=1,
+            department=DepartmentFactory(),
+            locked_by=UserFactory(),
+        )
+        for _ in range(n)
+    ]
+
+
 def build_projects(n: int) -> list[Project]:
     return [ProjectFactory() for _ in range(n)]
 
@@ -78,6 +91,7 @@ BUILDERS: dict[type[models.Model], tuple[Callable[[int], list], int]] = {
     PlanStep: (build_steps, 7),
     ProgressUpdate: (build_updates, 9),
     ProjectEvaluation: (build_evaluations, 8),
+    QuarterLock: (build_locks, 8),
     User: (build_users, 5),
 }
 

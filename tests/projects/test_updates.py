@@ -302,3 +302,64 @@ def test_form_query_count_does_not_grow(
     url = reverse("projects:update-create", args=[project.code])
     with django_assert_num_queries(8):
         assert client.get(url).status_code == 200
+
+
+class TestLockedQuarters:
+    """Quarter 3 of FY 2563 runs April to June 2020."""
+
+    @pytest.fixture
+    def lock(self, project):
+        from projects.models import QuarterLock
+
+        return QuarterLock.objects.create(
+            fiscal_year=2563, quarter=3, department=project.department
+        )
+
+    def test_staff_cannot_add_a_report_dated_in_a_locked_quarter(
+        self, client, project, staff, english, lock
+    ):
+        client.force_login(staff)
+        response = post_update(client, project, report_date="15/6/2563")
+        assert response.status_code == 200
+        assert "locked this quarter" in response.content.decode()
+        assert ProgressUpdate.objects.count() == 0
+
+    def test_staff_cannot_move_or_delete_a_report_out_of_a_locked_quarter(
+        self, client, project, staff, lock
+    ):
+        update = ProgressUpdateFactory(project=project, report_date=date(2020, 4, 1))
+        client.force_login(staff)
+        edit = reverse("projects:update-edit", args=[project.code, update.pk])
+        client.post(edit, {"report_date": "1/3/2563", "percent": "30", "version": "1"})
+        delete = reverse("projects:update-delete", args=[project.code, update.pk])
+        client.post(delete, {"version": "1"})
+        update.refresh_from_db()
+        assert update.report_date == date(2020, 4, 1) and update.version == 1
+
+    def test_other_quarters_stay_open(self, client, project, staff, lock):
+        client.force_login(staff)
+        assert (
+            post_update(
+                client, project, report_date="15/3/2563", percent="40", problems="x"
+            ).status_code
+            == 302
+        )
+
+    def test_a_lock_for_all_departments_applies_too(self, client, project, staff):
+        from projects.models import QuarterLock
+
+        QuarterLock.objects.create(fiscal_year=2563, quarter=3)
+        client.force_login(staff)
+        post_update(client, project, report_date="15/6/2563")
+        assert ProgressUpdate.objects.count() == 0
+
+    def test_a_reopened_quarter_is_open_again(self, client, project, staff, lock):
+        lock.reopened_at = timezone.now()
+        lock.reopen_reason = "แก้ไขข้อมูล"
+        lock.save()
+        client.force_login(staff)
+        assert post_update(client, project, report_date="15/6/2563").status_code == 302
+
+    def test_admins_may_still_correct_a_locked_quarter(self, client, project, lock):
+        client.force_login(UserFactory(role="admin", is_superuser=True))
+        assert post_update(client, project, report_date="15/6/2563").status_code == 302

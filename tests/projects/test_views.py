@@ -404,5 +404,5 @@ class TestOverview:
     ):
         for _ in range(rows):
             ProgressUpdateFactory(project=ProjectFactory())
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(6):
             assert client.get("/", {"fy": 2563}).status_code == 200

@@ -87,6 +87,14 @@ SCORES = [
     ("2.2", 3, None),
 ]
 
+BANDS = [
+    ("met", "บรรลุค่าเป้าหมาย", 4),
+    ("near", "ร้อยละ 80 ถึงต่ำกว่า 100", 3),
+    ("partial", "ร้อยละ 50 ถึงต่ำกว่า 80", 0),
+    ("low", "ต่ำกว่าร้อยละ 50", 1),
+    ("no_result", "ยังไม่มีผลงาน", 2),
+]
+MONTHS = [("ต.ค. 2562", 40, 3, 7), ("พ.ย. 2562", 42, 0, 8), ("ธ.ค. 2562", 0, 0, 0)]
 FIGURES = {
     "gauge": lambda lang: charts.gauge(
         Decimal("42.50"), Decimal("55.25"), Status.BEHIND, lang
@@ -105,6 +113,10 @@ FIGURES = {
     "status_distribution": lambda lang: charts.status_distribution(COUNTS, lang),
     "department_progress": lambda lang: charts.department_progress(DEPARTMENTS, lang),
     "scores_by_quarter": lambda lang: charts.scores_by_quarter(SCORES, lang),
+    "achievement_distribution": lambda lang: charts.achievement_distribution(
+        BANDS, lang
+    ),
+    "compliance_by_month": lambda lang: charts.compliance_by_month(MONTHS, lang),
 }
 EMPTY_FIGURES = {
     "s_curve": lambda lang: charts.s_curve([], [], lang, today=date(2020, 2, 1)),
@@ -121,6 +133,12 @@ EMPTY_FIGURES = {
     "scores_by_quarter": lambda lang: charts.scores_by_quarter([], lang),
     "scores_by_quarter_no_scores": lambda lang: charts.scores_by_quarter(
         [("2.1", 1, None)], lang
+    ),
+    "achievement_distribution": lambda lang: charts.achievement_distribution(
+        [(key, key, 0) for key, _label, _count in BANDS], lang
+    ),
+    "compliance_by_month": lambda lang: charts.compliance_by_month(
+        [("ต.ค. 2562", 0, 0, 0)], lang
     ),
 }
 
@@ -210,6 +228,8 @@ def test_every_colour_meets_wcag_aa_against_white() -> None:
         charts.MILESTONE_COLOUR,
         *charts.STATUS_COLOURS.values(),
         *charts.SERIES_COLOURS,
+        *charts.BAND_COLOURS.values(),
+        *charts.COMPLIANCE_COLOURS,
     ]
 
     assert min(contrast_with_white(colour) for colour in colours) >= 4.5
@@ -653,3 +673,53 @@ def test_charts_js_draws_every_chart_and_survives_printing(
     assert page.locator("[data-chart-ready]").count() == 0
     assert page.locator(".chart-canvas *").count() == 0
     assert errors == []
+
+
+# KPI achievement and reporting compliance
+
+
+def test_achievement_distribution_lays_bands_down_in_order_with_their_colours() -> None:
+    figure = charts.achievement_distribution(BANDS, "th")
+    (trace,) = figure["data"]
+
+    assert trace["orientation"] == "h"
+    assert trace["y"] == [label for _key, label, _count in BANDS]
+    assert trace["x"] == [4, 3, 0, 1, 2]
+    assert trace["marker"]["color"] == [
+        charts.BAND_COLOURS[key] for key, _label, _count in BANDS
+    ]
+    assert figure["layout"]["yaxis"]["autorange"] == "reversed"
+    assert figure["layout"]["xaxis"]["dtick"] == 1
+
+
+def test_achievement_distribution_names_kpis_in_thai(thai_words: None) -> None:
+    with override("th"):
+        THAI_KPIS = str(charts.KPIS)
+    figure = charts.achievement_distribution(BANDS, "th")
+
+    assert figure["data"][0]["name"] == THAI_KPIS
+
+
+def test_compliance_by_month_stacks_on_time_late_and_missing() -> None:
+    figure = charts.compliance_by_month(MONTHS, "en")
+
+    assert [trace["name"] for trace in figure["data"]] == ["On time", "Late", "Missing"]
+    assert [trace["y"] for trace in figure["data"]] == [
+        [40, 42, 0],
+        [3, 0, 0],
+        [7, 8, 0],
+    ]
+    assert all(
+        trace["x"] == ["ต.ค. 2562", "พ.ย. 2562", "ธ.ค. 2562"]
+        for trace in figure["data"]
+    )
+    assert figure["layout"]["barmode"] == "stack"
+    assert figure["layout"]["legend"]["traceorder"] == "normal"
+    assert figure["layout"]["yaxis"]["dtick"] == 10  # 50 reports at most: ticks of 10
+
+
+@pytest.mark.parametrize(
+    ("top", "step"), [(1, 1), (6, 1), (7, 2), (12, 2), (25, 5), (47, 10), (300, 50)]
+)
+def test_count_axes_tick_whole_numbers(top: int, step: int) -> None:
+    assert charts._count_step(top) == step

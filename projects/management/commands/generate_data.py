@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from projects import generator
+from projects.cache import bump_data_version
 from projects.thaicalendar import DateInputError
 
 
@@ -78,6 +79,7 @@ class Command(BaseCommand):
             ) from None
         except ValueError as error:
             raise CommandError(str(error)) from None
+        bump_data_version()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Generated {summary.projects} projects "

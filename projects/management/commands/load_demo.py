@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from projects import demo, generator
+from projects.cache import bump_data_version
 from projects.models import Department
 from projects.thaicalendar import DateInputError
 
@@ -51,6 +52,7 @@ class Command(BaseCommand):
                     log=self.stdout.write,
                 )
             users = demo.write_demo_users(other_department=_other_department())
+            bump_data_version()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Demo logins:"))
         for user in users:
             self.stdout.write(

@@ -1,0 +1,707 @@
+"""The portal's benchmark: ``make bench`` (full data set) and ``make bench-quick`` (CI).
+
+What it does, printing its progress:
+
+1. Builds the data set in PostgreSQL, or reuses it when it is already there: with
+   ``generate_data`` 10,000 projects in each of three fiscal years (2,000 KPIs a
+   year), ``load_demo`` for the seed project 21000000-3152, and two bench projects
+   of the same shape with 12 and 120 updates. The data is generated as of
+   30 Sep 2026, the last day of FY 2569, so that every project of the data set's
+   latest year has its 12 monthly updates and every KPI its four results; pages
+   are asked for with ``?fy=2569``. ``--quick`` builds 100 projects a year instead.
+2. Collects static files into a temporary STATIC_ROOT and starts the portal as in
+   production: gunicorn with 2 sync workers on 127.0.0.1, DEBUG off, whitenoise,
+   persistent connections (CONN_MAX_AGE), requests marked as forwarded over HTTPS
+   as the TLS proxy in front of it does.
+3. Drives each page with wrk at 8 concurrent connections: /healthz as the baseline,
+   then the reading pages, as anonymous visitors (served from the shared cache once
+   rendered) and again with a cookie that bypasses that cache (what a signed-in
+   person or the first visitor after a write waits for). The Excel export is timed
+   one request at a time, with the gunicorn workers' memory.
+4. Measures how the project page's latency grows (one connection): 100 vs 10,000
+   projects in the year, 12 vs 120 updates; and the bytes a first and a repeat view
+   of the project page transfer, compressed as served.
+5. Prints one table and writes everything to bench/results.json.
+
+Run it with ``.venv/bin/python bench/run.py [--quick]``; ``--help`` lists options.
+It needs PostgreSQL (DATABASE names bmaproj_bench, bmaproj_bench_small) and wrk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+TODAY = "2026-09-30"  # the data set's date: the last day of FY 2569
+FISCAL_YEAR = 2569
+YEARS = 3
+SEED_PROJECT = "21000000-3152"
+BENCH_DEPARTMENT = "21000000"  # the seed's, which the generator never uses
+SMALL_UPDATES, LARGE_UPDATES = 12, 120
+BENCH_PROJECTS = {
+    SMALL_UPDATES: f"{BENCH_DEPARTMENT}-9012",
+    LARGE_UPDATES: f"{BENCH_DEPARTMENT}-9120",
+}
+EXPORT_PATH = f"/reports/export/projects.xlsx?fy={FISCAL_YEAR}"
+# Any cookie but the language's and the form token's makes a page render afresh.
+BYPASS_COOKIE = "bench=uncached"
+TARGETS = {
+    "project (seed)": 0.25,
+    "project (generated)": 0.25,
+    "project list by department": 0.2,
+    "department": 0.2,
+    "KPI": 0.2,
+    "overview": 0.1,
+}
+P95_TARGET_MS = 150
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S', time.gmtime())}] {message}", flush=True)
+
+
+# The data set, built in a subprocess per database (``run.py prepare``).
+
+
+def prepare(projects: int) -> None:
+    """Run inside Django with DATABASE_URL set: build or reuse, then print facts."""
+    import django
+    from django.db.models import Count
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bmaproj.settings")
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from indicators.models import Indicator
+    from projects import generator
+    from projects.cache import bump_data_version
+    from projects.models import Department, PlanStep, ProgressUpdate, Project
+
+    call_command("migrate", verbosity=0, interactive=False)
+    generated = Project.objects.filter(
+        department__code__in=generator.GENERATED_DEPARTMENT_CODES
+    )
+    per_year = generated.filter(fiscal_year=FISCAL_YEAR).count()
+    years = generated.values("fiscal_year").distinct().count()
+    if per_year != projects or years != YEARS:
+        log(
+            f"building the data set: {projects} projects x {YEARS} years "
+            f"as of {TODAY} (found {per_year} in FY {FISCAL_YEAR}, {years} years)"
+        )
+        started = time.perf_counter()
+        call_command(
+            "generate_data",
+            projects=projects,
+            years=YEARS,
+            today=TODAY,
+            replace=bool(per_year),
+            verbosity=0,
+        )
+        log(f"generated in {time.perf_counter() - started:.0f} s")
+    else:
+        log(f"reusing the data set: {per_year} projects in FY {FISCAL_YEAR}")
+    if not Project.objects.filter(code=SEED_PROJECT).exists():
+        with open(os.devnull, "w") as quiet:
+            call_command("load_demo", today=TODAY, verbosity=0, stdout=quiet)
+    department = Department.objects.get(code=BENCH_DEPARTMENT)
+    with transaction.atomic():
+        for count, code in BENCH_PROJECTS.items():
+            if ProgressUpdate.objects.filter(project__code=code).count() == count:
+                continue
+            Project.objects.filter(code=code).delete()
+            _bench_project(department, code, count, Project, PlanStep, ProgressUpdate)
+        bump_data_version()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    sample = generated.filter(fiscal_year=FISCAL_YEAR, indicators__isnull=False)
+    biggest = (
+        generated.filter(fiscal_year=FISCAL_YEAR)
+        .values("department__code")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "department__code")
+        .first()
+    )
+    indicator = (
+        Indicator.objects.filter(fiscal_year=FISCAL_YEAR, results__quarter=4)
+        .order_by("code")
+        .first()
+    )
+    facts = {
+        "projects_in_year": Project.objects.filter(fiscal_year=FISCAL_YEAR).count(),
+        "projects": Project.objects.count(),
+        "updates": ProgressUpdate.objects.count(),
+        "indicators_in_year": Indicator.objects.filter(fiscal_year=FISCAL_YEAR).count(),
+        "generated_project": sample.order_by("code").values_list("code", flat=True)[0],
+        "department": biggest["department__code"],
+        "department_projects": biggest["n"],
+        "indicator": indicator.code,
+    }
+    print("BENCH_FACTS " + json.dumps(facts), flush=True)
+
+
+def _bench_project(department, code, updates, Project, PlanStep, ProgressUpdate):
+    """A project of FY 2569 with 5 steps and ``updates`` updates spread over it."""
+    first, last = date(2025, 10, 1), date(2026, 9, 30)
+    project = Project.objects.create(
+        code=code,
+        name_th=f"โครงการทดสอบความเร็ว {updates} รายงาน",
+        name_en=f"Benchmark project with {updates} updates",
+        department=department,
+        fiscal_year=FISCAL_YEAR,
+        officer_name="นายทดสอบ ความเร็ว",
+        rationale="โครงการสำหรับวัดความเร็วของหน้าโครงการ",
+        objectives=["เพื่อวัดความเร็ว"],
+        targets=["หน้าโครงการเร็ว"],
+        is_routine=True,
+    )
+    span = (last - first).days
+    PlanStep.objects.bulk_create(
+        PlanStep(
+            project=project,
+            number=number,
+            description=f"ขั้นตอนที่ {number}",
+            weight=Decimal(20),
+            planned_start=first + timedelta(days=span * (number - 1) // 5),
+            planned_end=first + timedelta(days=span * number // 5 - 1),
+        )
+        for number in range(1, 6)
+    )
+    step = span / updates
+    ProgressUpdate.objects.bulk_create(
+        ProgressUpdate(
+            project=project,
+            report_date=first + timedelta(days=int(step * (index + 1))),
+            percent=Decimal(100 * (index + 1) // updates),
+            done=f"ดำเนินการตามแผน ครั้งที่ {index + 1}",
+        )
+        for index in range(updates)
+    )
+
+
+def prepare_database(url: str, projects: int) -> dict:
+    name = url.rsplit("/", 1)[1]
+    if not _psql(
+        f"{PG_SERVER}/postgres", f"SELECT 1 FROM pg_database WHERE datname='{name}'"
+    ):
+        log(f"creating database {name}")
+        _psql(f"{PG_SERVER}/postgres", f'CREATE DATABASE "{name}"')
+    output = subprocess.run(
+        [PYTHON, __file__, "prepare", "--projects", str(projects)],
+        env={**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"},
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+    for line in output.splitlines():
+        if line.startswith("BENCH_FACTS "):
+            return json.loads(line.removeprefix("BENCH_FACTS "))
+        print(line, flush=True)
+    raise RuntimeError("prepare printed no facts")
+
+
+def _psql(url: str, sql: str) -> str:
+    return subprocess.run(
+        ["psql", url, "-tAc", sql], check=True, stdout=subprocess.PIPE, text=True
+    ).stdout.strip()
+
+
+# The server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(url: str, static_root: str) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "STATIC_ROOT": static_root,
+        "CONN_MAX_AGE": "600",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def collectstatic(env: dict) -> None:
+    subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+
+
+@contextmanager
+def gunicorn(env: dict, workers: int = 2):
+    """The portal on a free loopback port; yields (base URL, process)."""
+    port = free_port()
+    log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in finally)
+        "w+", prefix="bench-gunicorn-", suffix=".log", delete=False
+    )
+    process = subprocess.Popen(
+        [
+            str(Path(PYTHON).with_name("gunicorn")),
+            "bmaproj.wsgi",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            if process.poll() is not None:
+                break
+            try:
+                if fetch(base, "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not answer /healthz")
+        if process.poll() is not None:
+            log_file.seek(0)
+            raise RuntimeError("gunicorn stopped:\n" + log_file.read()[-3000:])
+        yield base, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log_file.close()
+        os.unlink(log_file.name)
+
+
+def fetch(base: str, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    """One GET through the TLS proxy's header; (status, headers, body as sent)."""
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=120)
+    try:
+        connection.request(
+            "GET", path, headers={"X-Forwarded-Proto": "https", **(headers or {})}
+        )
+        response = connection.getresponse()
+        body = response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+    finally:
+        connection.close()
+
+
+# Load
+
+
+def wrk(
+    base: str, path: str, seconds: float, connections: int, cookie: str = ""
+) -> dict:
+    threads = min(2, connections)
+    result = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(ROOT / "bench" / "report.lua"),
+            base + path,
+        ],
+        env={**os.environ, "BENCH_COOKIE": cookie},
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+    line = next(x for x in result.splitlines() if x.startswith("BENCH_JSON "))
+    raw = json.loads(line.removeprefix("BENCH_JSON "))
+    seconds_run = raw["duration_us"] / 1e6
+    return {
+        "requests": raw["requests"],
+        "rps": round(raw["requests"] / seconds_run, 1),
+        "p50_ms": round(raw["p50_us"] / 1000, 1),
+        "p95_ms": round(raw["p95_us"] / 1000, 1),
+        "p99_ms": round(raw["p99_us"] / 1000, 1),
+        "errors": sum(raw["errors"].values()),
+    }
+
+
+def warm(base: str, path: str, cookie: str = "") -> None:
+    headers = {"Cookie": cookie} if cookie else {}
+    for _ in range(3):
+        status, _headers, _body = fetch(base, path, headers)
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status}")
+
+
+def clear_version(url: str) -> None:
+    """Drop the data version, as a write does: every cached page is stale."""
+    _psql(url, "DELETE FROM portal_cache WHERE cache_key LIKE '%portal:data-version'")
+
+
+def cold_ms(base: str, url: str, path: str) -> float:
+    """The time of the first request after a write (median of three)."""
+    times = []
+    for _ in range(3):
+        clear_version(url)
+        started = time.perf_counter()
+        fetch(base, path)
+        times.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(times), 1)
+
+
+def worker_rss_mb(process: subprocess.Popen) -> float:
+    """The largest resident memory of the gunicorn workers, in MB."""
+    largest = 0
+    for child in Path("/proc").glob("[0-9]*"):
+        try:
+            if int((child / "stat").read_text().split()[3]) != process.pid:
+                continue
+            status = (child / "status").read_text()
+        except (OSError, ValueError, IndexError):
+            continue
+        match = re.search(r"VmRSS:\s+(\d+) kB", status)
+        if match:
+            largest = max(largest, int(match.group(1)))
+    return round(largest / 1024, 1)
+
+
+def export(base: str, process: subprocess.Popen, runs: int) -> dict:
+    status, _headers, _body = fetch(base, EXPORT_PATH)
+    if status == 404:
+        return {"skipped": f"{EXPORT_PATH} answered 404 (not there yet)"}
+    if status != 200:
+        return {"skipped": f"{EXPORT_PATH} answered {status}", "errors": 1}
+    peak = [worker_rss_mb(process)]
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            peak.append(worker_rss_mb(process))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    times, errors, size = [], 0, 0
+    for _ in range(runs):
+        started = time.perf_counter()
+        status, _headers, body = fetch(base, EXPORT_PATH)
+        times.append(time.perf_counter() - started)
+        errors += status != 200
+        size = len(body)
+    stop.set()
+    watcher.join()
+    return {
+        "requests": runs,
+        "rps": round(runs / sum(times), 2),
+        "p50_ms": round(statistics.median(times) * 1000),
+        "p95_ms": round(max(times) * 1000),
+        "errors": errors,
+        "bytes": size,
+        "worker_peak_rss_mb": max(peak),
+    }
+
+
+def latencies(cases: dict[str, tuple[str, str]], seconds: float) -> dict:
+    """One client on each case, in turns (3 rounds), so that noise hits all alike."""
+    runs: dict[str, list[dict]] = {name: [] for name in cases}
+    for _round in range(3):
+        for name, (base, path) in cases.items():
+            warm(base, path, BYPASS_COOKIE)
+            runs[name].append(wrk(base, path, seconds / 3, 1, BYPASS_COOKIE))
+    return {
+        name: {
+            "path": cases[name][1],
+            "p50_ms": statistics.median(run["p50_ms"] for run in results),
+            "p95_ms": statistics.median(run["p95_ms"] for run in results),
+            "rounds": results,
+        }
+        for name, results in runs.items()
+    }
+
+
+# Bytes of a first and a repeat view
+
+
+ASSET = re.compile(r'<(?:link[^>]+href|script[^>]+src)="(/static/[^"]+)"')
+
+
+def page_weight(base: str, path: str) -> dict:
+    accept = {"Accept-Encoding": "gzip, br"}
+    status, headers, html = fetch(base, path, accept)
+    assets = []
+    for url in dict.fromkeys(ASSET.findall(html_text(headers, html))):
+        _status, asset_headers, body = fetch(base, url, accept)
+        cache_control = asset_headers.get("cache-control", "")
+        assets.append(
+            {
+                "url": url,
+                "bytes": len(body),
+                "encoding": asset_headers.get("content-encoding", "identity"),
+                "immutable": "immutable" in cache_control,
+                "cache_control": cache_control,
+            }
+        )
+    html_bytes = len(html)
+    return {
+        "page": path,
+        "html_bytes": html_bytes,
+        "html_encoding": headers.get("content-encoding", "identity"),
+        "assets": assets,
+        "first_view_bytes": html_bytes + sum(a["bytes"] for a in assets),
+        "repeat_view_bytes": html_bytes
+        + sum(a["bytes"] for a in assets if not a["immutable"]),
+    }
+
+
+def html_text(headers: dict, body: bytes) -> str:
+    if headers.get("content-encoding") == "gzip":
+        body = gzip.decompress(body)
+    return body.decode("utf-8", "replace")
+
+
+# The run
+
+
+def measure(args: argparse.Namespace) -> dict:
+    started = time.perf_counter()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install wrk (make bench does it)")
+    quick = args.quick
+    main_url = args.database_url or f"{PG_SERVER}/bmaproj_bench"
+    small_url = f"{PG_SERVER}/bmaproj_bench_small"
+    if quick:
+        main_url = args.database_url or small_url
+    log(f"data set in {main_url.rsplit('/', 1)[1]}")
+    facts = prepare_database(main_url, 100 if quick else args.projects)
+    small_facts = None
+    if not quick:
+        log("small data set (100 projects a year) in bmaproj_bench_small")
+        small_facts = prepare_database(small_url, 100)
+    static_root = tempfile.mkdtemp(prefix="bench-static-")
+    seconds = args.seconds or (2 if quick else 10)
+    results: dict = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "mode": "quick" if quick else "full",
+        "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+        "data": facts,
+        "settings": {
+            "workers": 2,
+            "connections": args.connections,
+            "seconds_per_page": seconds,
+            "fiscal_year": FISCAL_YEAR,
+        },
+    }
+    try:
+        env = server_env(main_url, static_root)
+        log("collectstatic into a temporary STATIC_ROOT")
+        collectstatic(env)
+        pages = {
+            "baseline /healthz": "/healthz",
+            "project (seed)": f"/projects/{SEED_PROJECT}/",
+            "project (generated)": f"/projects/{facts['generated_project']}/",
+            "project list by department": (
+                f"/projects/?fy={FISCAL_YEAR}&department={facts['department']}"
+            ),
+            "department": f"/departments/{facts['department']}/?fy={FISCAL_YEAR}",
+            "overview": f"/?fy={FISCAL_YEAR}",
+            "KPI": f"/indicators/{facts['indicator']}/",
+        }
+        with gunicorn(env) as (base, process):
+            log(f"gunicorn (2 workers) at {base}")
+            rows = {}
+            for name, path in pages.items():
+                warm(base, path)
+                log(f"{name}: {path} for {seconds} s at {args.connections} clients")
+                row = {"path": path, **wrk(base, path, seconds, args.connections)}
+                if path != "/healthz":
+                    warm(base, path, BYPASS_COOKIE)
+                    log(f"{name}: rendered afresh (cache bypassed)")
+                    fresh = wrk(base, path, seconds, args.connections, BYPASS_COOKIE)
+                    row["uncached"] = fresh
+                    row["first_after_write_ms"] = cold_ms(base, main_url, path)
+                rows[name] = row
+            baseline = rows["baseline /healthz"]["rps"]
+            for row in rows.values():
+                row["ratio"] = round(row["rps"] / baseline, 3) if baseline else None
+                if "uncached" in row:
+                    row["uncached"]["ratio"] = round(
+                        row["uncached"]["rps"] / baseline, 3
+                    )
+            log(f"Excel export {EXPORT_PATH}, one request at a time")
+            rows["Excel export (10,000 rows)"] = {
+                "path": EXPORT_PATH,
+                **export(base, process, 1 if quick else 3),
+            }
+            results["pages"] = rows
+            log("bytes of a first and a repeat view of the project page")
+            results["page_weight"] = page_weight(base, f"/projects/{SEED_PROJECT}/")
+            log("latency of the project page as its data grows (1 client)")
+            cases = {
+                f"{count} updates": (base, f"/projects/{code}/")
+                for count, code in BENCH_PROJECTS.items()
+            }
+            with contextlib.ExitStack() as stack:
+                if small_facts:
+                    small_base, _process = stack.enter_context(
+                        gunicorn(server_env(small_url, static_root))
+                    )
+                    path = f"/projects/{BENCH_PROJECTS[SMALL_UPDATES]}/"
+                    big = f"{facts['projects_in_year']} projects in the year"
+                    cases[big] = (base, path)
+                    cases["100 projects in the year"] = (small_base, path)
+                growth = latencies(cases, seconds)
+        results["growth"] = growth
+    finally:
+        shutil.rmtree(static_root, ignore_errors=True)
+    results["seconds"] = round(time.perf_counter() - started)
+    return results
+
+
+def verdicts(results: dict) -> list[str]:
+    """The targets of the issue that this run missed."""
+    missed = []
+    for name, row in results["pages"].items():
+        if row.get("skipped") or name.startswith("baseline"):
+            continue
+        if name in TARGETS and row["ratio"] < TARGETS[name]:
+            missed.append(f"{name}: {row['ratio']}x baseline < {TARGETS[name]}x")
+        if name in TARGETS and row["p95_ms"] >= P95_TARGET_MS:
+            missed.append(f"{name}: p95 {row['p95_ms']} ms >= {P95_TARGET_MS} ms")
+        if row.get("errors"):
+            missed.append(f"{name}: {row['errors']} errors")
+    export_row = results["pages"].get("Excel export (10,000 rows)", {})
+    if export_row.get("p50_ms", 0) > 5000:
+        missed.append(f"Excel export: {export_row['p50_ms']} ms > 5000 ms")
+    if export_row.get("worker_peak_rss_mb", 0) > 200:
+        missed.append(f"Excel export: worker {export_row['worker_peak_rss_mb']} MB")
+    growth = results["growth"]
+    pairs = [(f"{LARGE_UPDATES} updates", f"{SMALL_UPDATES} updates")]
+    if "100 projects in the year" in growth:
+        big = f"{results['data']['projects_in_year']} projects in the year"
+        pairs.append((big, "100 projects in the year"))
+    for large, small in pairs:
+        ratio = growth[large]["p50_ms"] / max(growth[small]["p50_ms"], 0.1)
+        growth[f"{large} / {small}"] = round(ratio, 2)
+        if ratio > 1.5:
+            missed.append(f"latency {large} is {ratio:.2f}x {small} (> 1.5x)")
+    weight = results["page_weight"]
+    if weight["first_view_bytes"] > 2_000_000:
+        missed.append(f"first view {weight['first_view_bytes']} bytes > 2 MB")
+    if weight["repeat_view_bytes"] > 60_000:
+        missed.append(f"repeat view {weight['repeat_view_bytes']} bytes > 60 KB")
+    return missed
+
+
+def table(results: dict) -> str:
+    head = (
+        f"{'page':<28} {'req/s':>8} {'x base':>7} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'err':>4} | {'uncached':>8} {'x base':>7} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'after write':>11}"
+    )
+    lines = [head, "-" * len(head)]
+    for name, row in results["pages"].items():
+        if row.get("skipped"):
+            lines.append(f"{name:<28} skipped: {row['skipped']}")
+            continue
+        line = (
+            f"{name:<28} {row['rps']:>8} {row.get('ratio', ''):>7} "
+            f"{row['p50_ms']:>7} {row['p95_ms']:>7} {row['errors']:>4} |"
+        )
+        fresh = row.get("uncached")
+        if fresh:
+            line += (
+                f" {fresh['rps']:>8} {fresh['ratio']:>7} {fresh['p50_ms']:>7} "
+                f"{fresh['p95_ms']:>7} {row['first_after_write_ms']:>9} ms"
+            )
+        elif "worker_peak_rss_mb" in row:
+            line += f" worker peak {row['worker_peak_rss_mb']} MB, {row['bytes']} B"
+        lines.append(line)
+    lines.append("")
+    lines.append("Project page latency as data grows (1 client, rendered afresh):")
+    for name, row in results["growth"].items():
+        if isinstance(row, dict):
+            lines.append(
+                f"  {name:<32} p50 {row['p50_ms']:>6} ms  p95 {row['p95_ms']} ms"
+            )
+        else:
+            lines.append(f"  {name:<48} {row}x")
+    weight = results["page_weight"]
+    lines.append("")
+    lines.append(
+        f"Bytes of {weight['page']}: first view {weight['first_view_bytes']:,} "
+        f"(HTML {weight['html_bytes']:,} {weight['html_encoding']} + "
+        f"{len(weight['assets'])} static files), repeat view "
+        f"{weight['repeat_view_bytes']:,} (static files immutable: "
+        f"{all(a['immutable'] for a in weight['assets'])})"
+    )
+    missed = results["missed"]
+    lines.append("")
+    lines.append("Targets: all met" if not missed else "Targets missed:")
+    lines += [f"  - {item}" for item in missed]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("mode", nargs="?", default="run", choices=["run", "prepare"])
+    parser.add_argument("--quick", action="store_true", help="small data, short runs")
+    parser.add_argument("--projects", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, help="per page (10, quick 2)")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--database-url", help="PostgreSQL URL of the data set")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 when a target is missed"
+    )
+    args = parser.parse_args()
+    if args.mode == "prepare":
+        prepare(args.projects)
+        return
+    results = measure(args)
+    results["missed"] = verdicts(results)
+    Path(args.output).write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print()
+    print(table(results))
+    print(f"\nWritten to {args.output} ({results['seconds']} s in all)")
+    errors = sum(row.get("errors", 0) for row in results["pages"].values())
+    if errors or (args.check and results["missed"]):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

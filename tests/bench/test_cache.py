@@ -1,0 +1,240 @@
+"""The shared cache of projects/cache.py: a write is seen at once, on any replica."""
+
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+
+from projects.cache import bump_data_version, cached, data_version
+from tests.factories import PASSWORD, DepartmentFactory, ProjectFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+DATABASE_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "portal_cache",
+    }
+}
+ON_POSTGRESQL = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """The production cache (a table in the database), empty."""
+    settings.CACHES = DATABASE_CACHE
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_a_cached_figure_is_kept_until_a_write_commits(
+    shared_cache, django_capture_on_commit_callbacks
+):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert cached("figure", compute, 2569) == 1
+    assert cached("figure", compute, 2569) == 1
+    assert cached("figure", compute, 2570) == 2
+    before = data_version()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        bump_data_version()
+    # Until the write commits, requests still read the old version.
+    assert data_version() == before
+    assert cached("figure", compute, 2569) == 1
+    for callback in callbacks:
+        callback()
+    assert data_version() != before
+    assert cached("figure", compute, 2569) == 3
+
+
+@pytest.mark.django_db
+def test_a_lost_version_makes_every_cached_value_stale(shared_cache):
+    assert cached("figure", lambda: "old") == "old"
+    cache.delete("portal:data-version")
+    assert cached("figure", lambda: "new") == "new"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_write_is_seen_by_the_next_anonymous_request(
+    shared_cache, admin_client
+):
+    department = DepartmentFactory(name_th="สำนักเดิม")
+    project = ProjectFactory(department=department)
+    visitor = Client()
+    url = project.get_absolute_url()
+    assert "สำนักเดิม" in visitor.get(url).content.decode()
+    # Served from the cache: a change that bypasses every write path is not seen.
+    type(department).objects.filter(pk=department.pk).update(name_th="ไม่ผ่านระบบ")
+    assert "สำนักเดิม" in visitor.get(url).content.decode()
+
+    response = admin_client.post(
+        f"/admin/projects/department/{department.pk}/change/",
+        {
+            "code": department.code,
+            "name_th": "สำนักใหม่",
+            "name_en": department.name_en,
+            "short_name": department.short_name,
+            "kind": department.kind,
+            "parent": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    html = visitor.get(url).content.decode()
+    assert "สำนักใหม่" in html
+    assert "สำนักเดิม" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cached_pages_give_each_visitor_their_own_form_token(shared_cache):
+    project = ProjectFactory()
+    tokens = set()
+    for _ in range(2):
+        visitor = Client(enforce_csrf_checks=True)
+        html = visitor.get(project.get_absolute_url()).content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+        tokens.add(token)
+        switched = visitor.post(
+            "/i18n/setlang/",
+            {"language": "en", "next": "/", "csrfmiddlewaretoken": token},
+        )
+        assert switched.status_code == 302
+    assert len(tokens) == 2
+
+
+# Two replicas: two gunicorn instances on one PostgreSQL database.
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def _gunicorn(database_url: str):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEBUG": "true",
+        "CONN_MAX_AGE": "60",
+        "LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "bmaproj.wsgi",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=5)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("gunicorn did not start")
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+class _Browser:
+    """A person's browser: cookies, and the form token of the last page."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=30) as response:
+            return response.read().decode()
+
+    def post_form(self, path: str, fields: dict) -> str:
+        page = self.get(path)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+        data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token})
+        request = urllib.request.Request(self.base + path, data=data.encode())
+        with self.opener.open(request, timeout=30) as response:
+            return response.geturl()
+
+
+def _anonymous_get(base: str, path: str) -> str:
+    with urllib.request.urlopen(base + path, timeout=30) as response:
+        return response.read().decode()
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="needs PostgreSQL (DATABASE_URL)")
+@pytest.mark.django_db(transaction=True)
+def test_a_write_on_one_replica_is_seen_at_once_on_another(settings):
+    # The servers check passwords with the production hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    database = connection.settings_dict
+    url = (
+        f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@"
+        f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/"
+        f"{database['NAME']}"
+    )
+    department = DepartmentFactory(name_th="สำนักก่อนแก้ไข")
+    project = ProjectFactory(department=department)
+    admin = UserFactory(username="replica-admin", is_staff=True, is_superuser=True)
+    page = project.get_absolute_url()
+    with _gunicorn(url) as one, _gunicorn(url) as two:
+        # Both replicas render and cache the page, and share the cached copy.
+        assert "สำนักก่อนแก้ไข" in _anonymous_get(one, page)
+        assert "สำนักก่อนแก้ไข" in _anonymous_get(two, page)
+
+        browser = _Browser(one)
+        browser.post_form(
+            "/admin/login/?next=/admin/",
+            {"username": admin.username, "password": PASSWORD, "next": "/admin/"},
+        )
+        change = f"/admin/projects/department/{department.pk}/change/"
+        landed = browser.post_form(
+            change,
+            {
+                "code": department.code,
+                "name_th": "สำนักหลังแก้ไข",
+                "name_en": department.name_en,
+                "short_name": department.short_name,
+                "kind": department.kind,
+                "parent": "",
+            },
+        )
+        assert landed.endswith("/admin/projects/department/"), landed
+
+        html = _anonymous_get(two, page)
+        assert "สำนักหลังแก้ไข" in html
+        assert "สำนักก่อนแก้ไข" not in html
