@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 
 from indicators.models import Indicator, IndicatorResult
 from projects import access
+from projects.cache import bump_data_version
 from projects.services import ConflictError, DuplicateError, LockedError
 
 
@@ -35,6 +36,7 @@ def save_result(
                     setattr(result, name, value)
                 result.version += 1
             result._history_user = user
+            bump_data_version()
             result.save()
     except IntegrityError as error:
         raise DuplicateError from error

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from projects import access, thaicalendar
+from projects.cache import bump_data_version
 from projects.models import Department, PlanStep, ProgressUpdate, Project
 
 
@@ -42,8 +43,10 @@ class DuplicateError(Exception):
 
 
 def _stamp(instance, user) -> None:
-    # Makes the audit history name the person even outside a request.
+    # Makes the audit history name the person even outside a request, and makes
+    # every cached page and figure stale once the write commits.
     instance._history_user = user
+    bump_data_version()
 
 
 def next_project_code(department: Department) -> str:

@@ -238,3 +238,32 @@ def test_a_write_on_one_replica_is_seen_at_once_on_another(settings):
         html = _anonymous_get(two, page)
         assert "สำนักหลังแก้ไข" in html
         assert "สำนักก่อนแก้ไข" not in html
+
+
+@pytest.mark.django_db
+def test_a_staff_report_is_seen_by_the_next_anonymous_request(
+    shared_cache, client, django_capture_on_commit_callbacks
+):
+    from datetime import date
+
+    from django.urls import reverse
+
+    from tests.factories import PlanStepFactory
+
+    project = ProjectFactory(fiscal_year=2563)
+    PlanStepFactory(project=project)
+    staff = UserFactory(role="staff")
+    project.department.members.add(staff)
+    visitor = Client()
+    url = project.get_absolute_url()
+    assert 'data-testid="actual-percent">0.00<' in visitor.get(url).content.decode()
+    client.force_login(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("projects:update-create", args=[project.code]),
+            {"report_date": "1/9/2563", "percent": "95", "done": "ดำเนินการ"},
+        )
+    assert response.status_code == 302
+    assert project.updates.get().report_date == date(2020, 9, 1)
+    html = visitor.get(url).content.decode()
+    assert 'data-testid="actual-percent">95.00<' in html
