@@ -87,7 +87,7 @@ restore: install
 # Regenerate the Thai catalogue after changing strings (needs GNU gettext).
 messages: install
 	$(BIN)/python manage.py makemessages --locale th --no-obsolete --ignore ".venv/*"
-	$(BIN)/python manage.py compilemessages --locale th
+	$(BIN)/python manage.py compilemessages --locale th --ignore ".venv/*"
 
 collectstatic: install
 	$(BIN)/python manage.py collectstatic --no-input

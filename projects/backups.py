@@ -72,7 +72,7 @@ def backup(alias: str, directory: Path, *, log: Log, verbose: bool = False) -> P
     """Back up the database ``alias`` into a new timestamped file in ``directory``."""
     settings_dict = connections[alias].settings_dict
     vendor = vendor_of(settings_dict)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = _new_file(directory, _stem(settings_dict), SUFFIXES[vendor])
     partial = path.with_name(path.name + ".partial")
     log(f"Backing up {describe(settings_dict)} to {path}")
@@ -90,6 +90,8 @@ def backup(alias: str, directory: Path, *, log: Log, verbose: bool = False) -> P
             connection.ensure_connection()
             with closing(sqlite3.connect(partial)) as target:
                 _copy_sqlite(connection.connection, target, log=log, verbose=verbose)
+        # A backup holds every password hash and session: for its owner's eyes only.
+        partial.chmod(0o600)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import QuerySet
 from django.db.utils import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -445,10 +446,12 @@ def _reading_date(fiscal_year: int) -> date:
     return thaicalendar.within_fiscal_year(timezone.localdate(), fiscal_year)
 
 
-@require_safe
-@access.public_read
-@public_page
-def project_list(request: HttpRequest) -> HttpResponse:
+def filtered_projects(
+    request: HttpRequest,
+) -> tuple[ProjectFilterForm, dict, int, date, QuerySet[Project]]:
+    """The project list's rows for the query string, as the page and its exports
+    show them: the form, its valid filters, the fiscal year, the reading date and
+    the filtered, annotated queryset."""
     form = ProjectFilterForm(request.GET)
     filters = form.filters()
     fiscal_year = filters.get("fy") or selected_fiscal_year(request)
@@ -457,6 +460,14 @@ def project_list(request: HttpRequest) -> HttpResponse:
         Project.objects.for_fiscal_year(fiscal_year).visible_list().with_progress(on),
         filters,
     )
+    return form, filters, fiscal_year, on, projects
+
+
+@require_safe
+@access.public_read
+@public_page
+def project_list(request: HttpRequest) -> HttpResponse:
+    form, filters, fiscal_year, on, projects = filtered_projects(request)
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -606,6 +606,7 @@ def status_distribution(counts: Mapping[str, int], lang: str) -> Figure:
             title={"text": projects},
             range=[0, max(numbers) * 1.2],
             tickformat="d",
+            dtick=_count_step(max(numbers)),
             rangemode="tozero",
         ),
     )

@@ -17,9 +17,8 @@ from django.views.decorators.http import require_safe
 
 from indicators.models import EvaluationCriterion, Indicator
 from projects import access, progress, thaicalendar
-from projects.forms import ProjectFilterForm
 from projects.models import Department, Project, ProjectEvaluation
-from projects.views import _reading_date, selected_fiscal_year
+from projects.views import _reading_date, filtered_projects, selected_fiscal_year
 from reports import charts, compliance, dashboard, dataquality, exports, tables
 from reports.forms import (
     ComplianceFilterForm,
@@ -179,8 +178,20 @@ def department_print(request: HttpRequest, code: str) -> HttpResponse:
 # Reporting compliance
 
 
-def _compliance(form: ComplianceFilterForm, filters: dict, fiscal_year: int, on: date):
-    """The matrix the compliance page shows: departments, or one's projects."""
+def _compliance(
+    form: ComplianceFilterForm, filters: dict, fiscal_year: int, on: date
+) -> tuple[
+    list[compliance.Month],
+    Department | None,
+    compliance.Month | None,
+    str | None,
+    list[compliance.MatrixRow],
+]:
+    """The matrix the compliance page shows: departments, or one's projects.
+
+    Returns the months, the department, the month and state asked for (both or
+    neither), and the rows.
+    """
     months = compliance.months_of(fiscal_year, settings.REPORT_DUE_DAY)
     department = filters.get("department")
     projects = Project.objects.for_fiscal_year(fiscal_year)
@@ -284,7 +295,10 @@ def data_quality_view(request: HttpRequest) -> HttpResponse:
 # KPI results and evaluations
 
 
-def _kpi_rows(filters: dict, fiscal_year: int, form: KpiReportForm):
+def _kpi_rows(
+    filters: dict, fiscal_year: int, form: KpiReportForm
+) -> tuple[list[dashboard.KpiReportRow], list[EvaluationCriterion]]:
+    """The KPI results page's rows (every page of it) and the year's criteria."""
     criteria = list(EvaluationCriterion.objects.filter(fiscal_year=fiscal_year))
     indicators = form.apply(
         Indicator.objects.for_fiscal_year(fiscal_year).select_related("department"),
@@ -356,12 +370,7 @@ def evaluations_view(request: HttpRequest) -> HttpResponse:
 
 def _projects_table(request: HttpRequest) -> exports.Table:
     """The project list (projects:list) with its filters, every page of it."""
-    form = ProjectFilterForm(request.GET)
-    filters, fiscal_year, on = _year(request, form)
-    projects = form.apply(
-        Project.objects.for_fiscal_year(fiscal_year).visible_list().with_progress(on),
-        filters,
-    )
+    _form, filters, fiscal_year, _on, projects = filtered_projects(request)
     name = tables.filename("projects", fiscal_year, filters.get("department"))
     return tables.projects_table(projects, name)
 

@@ -116,6 +116,7 @@ def test_sqlite_backup_restored_into_a_fresh_database_has_every_row(
     path = backup_into(tmp_path / "backups", capsys)
     assert path.suffix == ".sqlite3"
     assert backups.file_vendor(path) == backups.SQLITE
+    assert path.stat().st_mode & 0o777 == 0o600
     url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
     call_command("restore", str(path), into=url, interactive=False)
     assert "Restoring" in capsys.readouterr().out
@@ -129,6 +130,7 @@ def test_postgresql_backup_restored_into_a_fresh_database_has_every_row(
     path = backup_into(tmp_path / "backups", capsys)
     assert path.suffix == ".pgdump"
     assert backups.file_vendor(path) == backups.POSTGRESQL
+    assert path.stat().st_mode & 0o777 == 0o600
     call_command("restore", str(path), into=scratch_postgresql, interactive=False)
     assert_restored_everything(scratch_postgresql)
 

@@ -2,8 +2,10 @@
 
 The walker discovers the URL patterns itself (``get_resolver().url_patterns``,
 recursively, admin included), so a URL added later is walked without editing this
-file. Path parameters are filled from the seed project's data by parameter name
-(``CONTEXTS``); a parameter the walker has no value for fails the test with a hint.
+file. Path parameters are filled by name from the seed project's data (the
+``world`` fixture's contexts; the admin's ids from each ModelAdmin's model); a
+parameter the walker has no value for fails the test with a hint. Unknown ids (0,
+999999999, beyond 64 bits) are among the junk.
 
 For each role it GETs each URL with valid values, then with junk in each path
 parameter and in the query string, and checks:
@@ -13,7 +15,8 @@ parameter and in the query string, and checks:
 - people who are not admins get no admin page but the admin's login;
 - staff of another department get no non-public page of the seed's department;
 - evaluators get no page that writes agency data (names ending in -create, -edit,
-  -delete, except scoring and locking ones);
+  -delete), and agency staff no page of the evaluators' work (names with evaluat,
+  score, lock, reopen) that is not public;
 - no redirect leaves the site, no junk HTML comes back unescaped, no page has an
   inline script (the Content Security Policy would block it);
 - GET writes nothing to the database.
@@ -75,15 +78,7 @@ PUBLIC_URLS = {
     "reports:export-csv",
 }
 # Pages anyone may open whatever PUBLIC_READ says: logging in, and the health check.
-ALWAYS_PUBLIC_URLS = {
-    "healthz",
-    "login",
-    "password_reset",
-    "password_reset_done",
-    "password_reset_confirm",
-    "password_reset_complete",
-    "admin:login",
-}
+ALWAYS_PUBLIC_URLS = {"healthz", "login", "admin:login"}
 # Posting to these ends the walker's session.
 LOGOUT_URLS = {"logout", "admin:logout"}
 # URL names of agency writes, which evaluators must not get ...
@@ -474,6 +469,13 @@ class Walk:
             and not any(word in name for word in EVALUATOR_WORK)
         ):
             self.problems.append(f"{where}: an agency write page for an evaluator")
+        if (
+            self.role in ("staff", "outsider")
+            and not name.startswith("admin:")
+            and any(word in name for word in EVALUATOR_WORK)
+            and name not in PUBLIC_URLS
+        ):
+            self.problems.append(f"{where}: an evaluator's page for agency staff")
 
 
 def walk(

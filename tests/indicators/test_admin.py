@@ -126,8 +126,11 @@ def test_indicator_search_with_decomposed_sara_am_finds_the_composed_name(
 
 
 def test_criterion_search_by_code_and_name(admin_client):
-    hit = EvaluationCriterionFactory(code="2.1", name_th="ความครบถ้วนของรายงาน")
-    EvaluationCriterionFactory(code="3.4", name_th="ความทันเวลา")
+    hit = EvaluationCriterionFactory(
+        code="2.1", name_th="ความครบถ้วนของรายงาน", name_en="Completeness"
+    )
+    # Names set explicitly: the factory's sequence names contain "2.n".
+    EvaluationCriterionFactory(code="3.4", name_th="ความทันเวลา", name_en="Timeliness")
     url = admin_url(EvaluationCriterion, "changelist")
     assert shown(admin_client.get(url, {"q": "2.1"})) == [hit]
     assert shown(admin_client.get(url, {"q": "ครบถ้วน"})) == [hit]

@@ -732,3 +732,10 @@ class TestAccessAndJunk:
     def test_reports_are_in_the_main_navigation(self, client, english):
         html = client.get("/").content.decode()
         assert f'href="{reverse("reports:dashboard")}">Reports</a>' in html
+
+
+def test_the_department_page_links_to_its_report_and_print(client):
+    department = DepartmentFactory()
+    html = client.get(department.get_absolute_url(), {"fy": FY}).content.decode()
+    assert f"/reports/?fy={FY}&amp;department={department.code}" in html
+    assert f"/reports/departments/{department.code}/print/?fy={FY}" in html
