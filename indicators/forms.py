@@ -15,13 +15,14 @@ from projects.forms import (
     ConfirmWarningsForm,
     EvaluationVersionField,
     FiscalYearField,
+    QueryFilterForm,
     check_quarter_started,
 )
 from projects.models import Department
 from projects.thaicalendar import quarter_bounds
 
 
-class IndicatorFilterForm(forms.Form):
+class IndicatorFilterForm(QueryFilterForm):
     """The filters of the KPI list, read from the query string."""
 
     fy = FiscalYearField()
@@ -43,11 +44,6 @@ class IndicatorFilterForm(forms.Form):
         self.fields["level"].choices = [("", _("Any level")), *Indicator.Level.choices]
         for name in ("kind", "level"):
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
-
-    def filters(self) -> dict[str, Any]:
-        """The valid filters; invalid ones are dropped (and shown as form errors)."""
-        self.is_valid()
-        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
 
     def apply(self, queryset: QuerySet, filters: dict[str, Any]) -> QuerySet:
         """Narrow a KPI queryset by the valid filters, ordered by code."""

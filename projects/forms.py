@@ -78,7 +78,16 @@ class FiscalYearField(forms.IntegerField):
         super().__init__(**kwargs)
 
 
-class ProjectFilterForm(forms.Form):
+class QueryFilterForm(forms.Form):
+    """Filters read from a query string: junk is dropped, never an error page."""
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters; invalid ones are dropped (and shown as form errors)."""
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+class ProjectFilterForm(QueryFilterForm):
     """The filters of the project list, read from the query string."""
 
     SORTS = {
@@ -133,11 +142,6 @@ class ProjectFilterForm(forms.Form):
         self.fields["kind"].choices = [("", _("Any kind")), *Project.Kind.choices]
         for name in ("status", "kind", "sort"):
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
-
-    def filters(self) -> dict[str, Any]:
-        """The valid filters; invalid ones are dropped (and shown as form errors)."""
-        self.is_valid()
-        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
 
     def apply(self, queryset: QuerySet, filters: dict[str, Any]) -> QuerySet:
         """Narrow and order an annotated project queryset by the valid filters."""

@@ -13,13 +13,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from indicators.forms import IndicatorFilterForm
-from projects.forms import FiscalYearField
+from projects.forms import FiscalYearField, QueryFilterForm
 from projects.models import Department
 from reports.compliance import State
 from reports.dashboard import Band
 
 
-class ReportFilterForm(forms.Form):
+class ReportFilterForm(QueryFilterForm):
     """A fiscal year and, optionally, one department."""
 
     fy = FiscalYearField()
@@ -38,11 +38,6 @@ class ReportFilterForm(forms.Form):
         self.fields["department"].queryset = (
             Department.objects.all() if departments is None else departments
         )
-
-    def filters(self) -> dict[str, Any]:
-        """The valid filters; invalid ones are dropped (and shown as form errors)."""
-        self.is_valid()
-        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
 
 
 class ComplianceFilterForm(ReportFilterForm):
