@@ -411,6 +411,11 @@ def _save_bulk(
         )
     except ConflictError:
         return confirm, True
+    if not saved.changed:
+        messages.info(
+            request, _("The scores typed are the ones already saved; nothing changed.")
+        )
+        return back
     messages.success(
         request,
         ngettext(

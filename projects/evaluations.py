@@ -2,9 +2,10 @@
 evaluators' pages show.
 
 Writes are keyword-only functions, one transaction each, with the person stamped
-on the audit history. Scores carry the version of the evaluation the person saw
-(0 when the quarter was not scored yet); a save over one that someone else made
-after that is refused with ConflictError, as in ``projects.services``.
+on the audit history (``_stamp``, which also makes the cached pages stale).
+Scores carry the version of the evaluation the person saw (0 when the quarter was
+not scored yet); a save over one that someone else made after that is refused
+with ConflictError, as in ``projects.services``.
 
 Reads gather a quarter's projects and KPIs with their evidence in a constant
 number of queries, whatever the number of rows.
@@ -30,7 +31,6 @@ from indicators.models import (
     IndicatorResult,
 )
 from projects import quality, thaicalendar
-from projects.cache import bump_data_version
 from projects.models import (
     PERCENT_FIELD,
     Department,
@@ -177,8 +177,6 @@ def score_many(
                 )
                 saved.indicators.append(evaluation)
                 saved.changed += changed
-            if saved.changed:
-                bump_data_version()
     except IntegrityError as error:
         # Another evaluator scored the same quarter first, between read and write.
         raise ConflictError from error
@@ -281,7 +279,6 @@ def lock_quarter(
             )
             _stamp(lock, user)
             lock.save()
-            bump_data_version()
     except IntegrityError as error:
         # Another evaluator locked it between the check and the write.
         raise AlreadyLockedError from error
@@ -304,6 +301,7 @@ def reopen_quarter(
             QuarterLock.objects.active()
             .select_for_update()
             .filter(fiscal_year=fiscal_year, quarter=quarter, department=department)
+            .order_by("pk")  # the default ordering joins the department
             .first()
         )
         if lock is None:
@@ -313,7 +311,6 @@ def reopen_quarter(
         lock.reopen_reason = reason
         _stamp(lock, user)
         lock.save()
-        bump_data_version()
     return lock
 
 

@@ -508,7 +508,7 @@ class ProjectScoreForm(ConfirmWarningsForm):
         return quality.evaluated_without_report(self.quarter, self.reports)
 
 
-class QuarterFilterForm(forms.Form):
+class QuarterFilterForm(QueryFilterForm):
     """The department the evaluation pages are narrowed to, read from ?department=."""
 
     department = forms.ModelChoiceField(
@@ -521,7 +521,7 @@ class QuarterFilterForm(forms.Form):
 
     def selected(self) -> Department | None:
         """The valid department asked for, or None (an invalid one shows an error)."""
-        return self.cleaned_data.get("department") if self.is_valid() else None
+        return self.filters().get("department")
 
 
 class QuarterScopeForm(forms.Form):
