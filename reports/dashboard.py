@@ -40,6 +40,7 @@ QUARTERS = (1, 2, 3, 4)
 class Band(models.TextChoices):
     """How far a KPI has come against its target (the achievement %)."""
 
+    # xgettext:no-python-format
     MET = "met", _("Target met (100% or more)")
     NEAR = "near", _("80% to under 100%")
     PARTIAL = "partial", _("50% to under 80%")

@@ -135,6 +135,7 @@ def kpis_table(
         ]
     columns += [
         Column(_("Achieved"), NUMBER, 10),
+        # xgettext:no-python-format
         Column(_("% of target"), NUMBER, 10),
         Column(_("Achievement"), TEXT, 20),
     ]
