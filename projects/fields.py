@@ -27,6 +27,11 @@ class _NormalizedMixin:
             return value
         return normalize_optional(value) if self.none_words else normalize_text(value)
 
+    def to_python(self, value):
+        # Validation (max_length above all) sees the text as stored: NFC makes
+        # some text longer (क़ becomes two code points).
+        return self.normalize(super().to_python(value))
+
     def pre_save(self, model_instance, add):
         value = self.normalize(getattr(model_instance, self.attname))
         setattr(model_instance, self.attname, value)

@@ -10,7 +10,14 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from projects import evaluations, progress, quality
-from projects.models import Department, PlanStep, ProgressUpdate, Project, StrategyNode
+from projects.models import (
+    Department,
+    PlanStep,
+    ProgressUpdate,
+    Project,
+    StrategyNode,
+    project_code_validator,
+)
 from projects.progress import Status
 from projects.thaicalendar import (
     DateInputError,
@@ -292,6 +299,20 @@ class ProgressUpdateForm(ConfirmWarningsForm, forms.ModelForm):
         return warnings
 
 
+class NumberField(forms.DecimalField):
+    """A DecimalField that refuses "sNaN" as it refuses "NaN".
+
+    Django compares a row's typed number with its initial one to skip untouched
+    rows, and comparing a signalling NaN raises instead of answering.
+    """
+
+    def to_python(self, value: Any) -> Decimal | None:
+        number = super().to_python(value)
+        if number is not None and number.is_snan():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
 class PlanStepForm(forms.Form):
     """One row of the work plan."""
 
@@ -301,7 +322,7 @@ class PlanStepForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    weight = forms.DecimalField(
+    weight = NumberField(
         label=_("Weight (%)"),
         min_value=Decimal("0.01"),
         max_value=Decimal(100),
@@ -367,6 +388,21 @@ PlanFormSet = forms.formset_factory(
 )
 
 
+class StrategyChoiceField(forms.ModelMultipleChoiceField):
+    """Strategies chosen by id; an id too big for any table is refused like an
+    unknown one (SQLite's driver raises OverflowError on it)."""
+
+    def clean(self, value: Any) -> QuerySet:
+        try:
+            return super().clean(value)
+        except OverflowError:
+            raise forms.ValidationError(
+                self.error_messages["invalid_pk_value"],
+                code="invalid_pk_value",
+                params={"pk": max(value, key=len)},
+            ) from None
+
+
 class ProjectForm(forms.ModelForm):
     """A project's own data, written by staff of its department."""
 
@@ -391,6 +427,7 @@ class ProjectForm(forms.ModelForm):
             "strategies",
             "predecessor",
         ]
+        field_classes = {"strategies": StrategyChoiceField}
         widgets = {
             "rationale": forms.Textarea(attrs={"rows": 6}),
             "strategies": forms.SelectMultiple(attrs={"size": 8}),
@@ -419,6 +456,34 @@ class ProjectForm(forms.ModelForm):
         self.fields["predecessor"].queryset = predecessors.order_by(
             "-fiscal_year", "code"
         )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        # The model's \d also matches Thai digits: 21000000-๑๒ would be a second
+        # spelling of 21000000-12.
+        if not code.isascii():
+            raise forms.ValidationError(
+                project_code_validator.message, code=project_code_validator.code
+            )
+        return code
+
+    def clean_fiscal_year(self) -> int:
+        fiscal_year = self.cleaned_data["fiscal_year"]
+        project = self.instance
+        if (
+            project.pk
+            and fiscal_year != project.fiscal_year
+            and (project.steps.exists() or project.updates.exists())
+        ):
+            raise forms.ValidationError(
+                _(
+                    "The work plan and progress reports are dated in fiscal year "
+                    "%(year)s, so the fiscal year cannot change."
+                )
+                % {"year": project.fiscal_year},
+                code="dated_work",
+            )
+        return fiscal_year
 
     def clean(self) -> dict[str, Any]:
         cleaned_data = super().clean()

@@ -76,8 +76,11 @@ def save_update(
             if update is None:
                 update = ProgressUpdate(project=project, author=user, **values)
             else:
-                update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
-                if update.version != version:
+                # Gone (deleted meanwhile) is a conflict too, as in delete_update.
+                update = (
+                    ProgressUpdate.objects.select_for_update().filter(pk=update.pk)
+                ).first()
+                if update is None or update.version != version:
                     raise ConflictError
                 days.append(update.report_date)
                 for name, value in values.items():
@@ -139,7 +142,8 @@ def save_plan(
         # Move kept steps out of the way first: numbers are unique per project.
         PlanStep.objects.filter(pk__in=kept).update(number=F("number") + 10000)
         for number, values in enumerate(steps, start=1):
-            step = existing.get(values.pk) or PlanStep(project=locked)
+            # A second row naming the same step is a new step, not an overwrite.
+            step = existing.pop(values.pk, None) or PlanStep(project=locked)
             step.number = number
             step.description = values.description
             step.weight = values.weight
