@@ -9,6 +9,14 @@ from tests.projects.test_views import add_kpi
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def open_menu(page: Page) -> None:
+    """Open the navigation menu when the window is narrow enough to fold it."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+        expect(page.locator("#main-nav")).to_be_visible()
+
+
 @pytest.fixture
 def seed_project():
     project = make_seed_like_project()
@@ -36,10 +44,12 @@ def test_project_page_draws_gauge_s_curve_and_kpi_chart(
 def test_language_switch_changes_the_labels(live_server, page: Page, seed_project):
     page.goto(f"{live_server.url}{seed_project.get_absolute_url()}")
     expect(page.locator("html")).to_have_attribute("lang", "th")
+    open_menu(page)
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#updates-heading")).to_contain_text("Progress reports")
     assert page.url.endswith(seed_project.get_absolute_url())
+    open_menu(page)
     page.get_by_role("button", name="ไทย").click()
     expect(page.locator("html")).to_have_attribute("lang", "th")
 
