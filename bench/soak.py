@@ -82,6 +82,7 @@ def _django() -> None:
 def prepare(clients: int, projects: int) -> None:
     """Make the users and projects; print them, with the fiscal year, as JSON."""
     _django()
+    from axes.utils import reset as reset_login_throttle
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
@@ -111,6 +112,7 @@ def prepare(clients: int, projects: int) -> None:
                 user=user, defaults={"role": Profile.Role.STAFF}
             )
             department.members.add(user)
+            reset_login_throttle(username=user.username)
             codes = []
             for number in range(projects):
                 project, _ = Project.objects.update_or_create(
@@ -241,7 +243,17 @@ class Failed(Exception):
 class Client:
     """One person: logs in, then reads and reports until the deadline."""
 
-    def __init__(self, index, base, username, codes, facts, stats, deadline, cap):
+    def __init__(
+        self,
+        index: int,
+        base: str,
+        username: str,
+        codes: list[str],
+        facts: dict,
+        stats: Stats,
+        deadline: float,
+        cap: int,
+    ) -> None:
         self.rng = random.Random(index)
         self.browser = Browser(base)
         self.username = username
@@ -296,6 +308,9 @@ class Client:
                     continue
         except Failed:
             pass
+        except Exception as error:  # a page the client cannot read is a failure too
+            with self.stats.lock:
+                self.stats.unexpected.append(f"{self.username} stopped: {error!r}")
         finally:
             self.browser.close()
 
