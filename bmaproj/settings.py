@@ -255,6 +255,9 @@ PUBLIC_READ = envbool("PUBLIC_READ", "true")
 BEHIND_THRESHOLD = envint("BEHIND_THRESHOLD", 10)
 # A monthly report is overdue when a month has no update after this day of the month.
 REPORT_DUE_DAY = envint("REPORT_DUE_DAY", 25)
+# A fiscal year's reports, results and plans become read-only this many days after
+# 30 September, unless an evaluator reopens the year.
+FISCAL_YEAR_CLOSE_DAYS = envint("FISCAL_YEAR_CLOSE_DAYS", 30)
 
 # Logging: to the console, where a container platform collects it.
 

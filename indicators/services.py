@@ -20,10 +20,11 @@ def save_result(
     """Create a quarter's result, or change one nobody changed since ``version``."""
     try:
         with transaction.atomic():
-            if quarter in access.locked_quarters(
-                user, indicator.fiscal_year, indicator.department_id
-            ):
-                raise LockedError
+            lock = access.quarter_locks(
+                indicator.fiscal_year, indicator.department_id
+            ).get(quarter)
+            if lock is not None:
+                raise LockedError(lock)
             if result is None:
                 result = IndicatorResult(
                     indicator=indicator, quarter=quarter, author=user, **values

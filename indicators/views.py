@@ -23,7 +23,7 @@ from projects import access, progress, quality, thaicalendar
 from projects.cache import public_page
 from projects.models import Project
 from projects.services import ConflictError, DuplicateError, LockedError
-from projects.views import LOCKED_MESSAGE, _reading_date, selected_fiscal_year
+from projects.views import _reading_date, selected_fiscal_year
 from reports import charts
 
 PAGE_SIZE = 25
@@ -179,8 +179,8 @@ def result_edit(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
             )
         except (ConflictError, DuplicateError):
             conflict = True
-        except LockedError:
-            form.add_error(None, LOCKED_MESSAGE)
+        except LockedError as error:
+            form.add_error(None, str(error))
         else:
             messages.success(request, _("The KPI result was saved."))
             return redirect(indicator)

@@ -1,15 +1,26 @@
-"""Who may see and do what: the one place the portal's permission rules live."""
+"""Who may see and do what: the one place the portal's permission rules live,
+and the one place that decides which quarters are read-only (locks and closed
+fiscal years)."""
+
+from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
-from projects.models import Department, Profile, QuarterLock
+from projects import thaicalendar
+from projects.models import Department, FiscalYearReopening, Profile, QuarterLock
 
 
 def role_of(user) -> str | None:
@@ -94,19 +105,114 @@ def require_edit(user, department_id: int) -> None:
         raise PermissionDenied
 
 
-def locked_quarters(user, fiscal_year: int, department_id: int) -> set[int]:
-    """Quarters of the year the evaluators locked for the department, for this user.
+def user_name(user: Any) -> str:
+    """A person as the portal names them: full name, else the username."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
 
-    A locked quarter's updates and KPI results are read-only to staff; admins may
-    still correct them.
-    """
-    if role_of(user) == Profile.Role.ADMIN:
-        return set()
-    locks = QuarterLock.objects.active().filter(
-        Q(department_id=department_id) | Q(department__isnull=True),
-        fiscal_year=fiscal_year,
+
+@dataclass(frozen=True)
+class Lock:
+    """Why a quarter is read-only: the evaluators locked it, or its year closed."""
+
+    fiscal_year: int
+    quarter: int
+    year_closed: bool
+    on: date
+    by: str = ""
+
+    @property
+    def message(self) -> str:
+        """What the person is told, in the active language."""
+        lang = get_language() or "th"
+        when = thaicalendar.format_date(self.on, "short", lang)
+        if self.year_closed:
+            return _(
+                "Fiscal year %(year)s closed on %(date)s: its reports, results and "
+                "plans can no longer be changed. Ask an evaluator to reopen the year "
+                "if a correction is needed."
+            ) % {"year": self.fiscal_year, "date": when}
+        return _(
+            "%(quarter)s was locked by %(name)s on %(date)s: its reports and results "
+            "can no longer be changed. Ask an evaluator to reopen it if a correction "
+            "is needed."
+        ) % {
+            "quarter": thaicalendar.format_quarter(
+                self.fiscal_year, self.quarter, lang
+            ),
+            "name": self.by or _("an evaluator"),
+            "date": when,
+        }
+
+
+def year_closes_on(fiscal_year: int) -> date:
+    """The day a fiscal year closes by itself (FISCAL_YEAR_CLOSE_DAYS after 30 Sep)."""
+    return thaicalendar.fiscal_year_closes_on(
+        fiscal_year, settings.FISCAL_YEAR_CLOSE_DAYS
     )
-    return set(locks.values_list("quarter", flat=True))
+
+
+def year_closed(fiscal_year: int, today: date | None = None) -> bool:
+    """True once the year closed by itself, unless an evaluator reopened it."""
+    today = today or timezone.localdate()
+    if today < year_closes_on(fiscal_year):
+        return False
+    return (
+        not FiscalYearReopening.objects.active()
+        .filter(fiscal_year=fiscal_year)
+        .exists()
+    )
+
+
+def year_lock(fiscal_year: int, today: date | None = None) -> Lock | None:
+    """The lock of a closed fiscal year (None while it is open or reopened)."""
+    if not year_closed(fiscal_year, today):
+        return None
+    return Lock(fiscal_year, 4, year_closed=True, on=year_closes_on(fiscal_year))
+
+
+def quarter_locks(
+    fiscal_year: int, department_id: int, today: date | None = None
+) -> dict[int, Lock]:
+    """The read-only quarters of a department's year, with why: every quarter of a
+    closed year, else the quarters the evaluators locked (for the department or
+    for all). The same for everyone, admins included: a correction starts with an
+    audited reopening."""
+    closed = year_lock(fiscal_year, today)
+    if closed is not None:
+        return dict.fromkeys((1, 2, 3, 4), closed)
+    locks = (
+        QuarterLock.objects.active()
+        .filter(
+            Q(department_id=department_id) | Q(department__isnull=True),
+            fiscal_year=fiscal_year,
+        )
+        .select_related("locked_by")
+        .order_by("locked_at")
+    )
+    return {
+        lock.quarter: Lock(
+            fiscal_year,
+            lock.quarter,
+            year_closed=False,
+            on=thaicalendar.local_date(lock.locked_at),
+            by=user_name(lock.locked_by),
+        )
+        for lock in locks
+    }
+
+
+def locked_quarters(fiscal_year: int, department_id: int) -> set[int]:
+    """The quarters of the year whose reports and results are read-only."""
+    return set(quarter_locks(fiscal_year, department_id))
+
+
+def lock_of(fiscal_year: int, department_id: int, day: date) -> Lock | None:
+    """The lock covering a day's quarter, if any (a day outside the year: None)."""
+    if thaicalendar.fiscal_year_of(day) != fiscal_year:
+        return None
+    return quarter_locks(fiscal_year, department_id).get(thaicalendar.quarter_of(day))
 
 
 def evaluator_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -1,20 +1,32 @@
 """Django admin for departments, the strategy tree, projects and their parts."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import models
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from projects import services, thaicalendar
 from projects.cache import bump_data_version
 from projects.fields import TextListFormField
+from projects.forms import ProgressUpdateForm, ProjectForm, ThaiDateField, ThaiDateInput
 from projects.models import (
     Department,
+    FiscalYearReopening,
+    PlanRevision,
     PlanStep,
     Profile,
     ProgressUpdate,
@@ -62,10 +74,47 @@ class DataVersionMixin:
 
 
 class PortalModelAdmin(DataVersionMixin, NormalizedSearchMixin, SimpleHistoryAdmin):
-    """The admin of the portal's models."""
+    """The admin of the portal's models: dates typed and shown in the Buddhist era,
+    as on every other form of the portal."""
+
+    formfield_overrides = {
+        models.DateField: {"form_class": ThaiDateField, "widget": ThaiDateInput}
+    }
 
 
-class ProjectAdminForm(forms.ModelForm):
+class ReadOnlyAdminMixin:
+    """Records written only through the portal's own pages, where their rules and
+    audit live (the work plan editor, scoring, locking): the admin shows them."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+def be_date(name: str, label: str) -> Callable[[Any], str]:
+    """A changelist column showing a date field in the Buddhist era."""
+
+    @admin.display(description=label, ordering=name)
+    def column(obj) -> str:
+        value = getattr(obj, name)
+        if value is None:
+            return "–"
+        return thaicalendar.format_date(
+            thaicalendar.local_date(value), "short", get_language() or "th"
+        )
+
+    return column
+
+
+class ProjectAdminForm(ProjectForm):
+    """The portal's project form (its rules: ASCII codes, a fiscal year that
+    cannot move under dated work, an earlier predecessor) with the admin's widgets."""
+
     objectives = TextListFormField(
         label=_("objectives"), required=False, help_text=_("One objective per line.")
     )
@@ -95,6 +144,9 @@ class ProjectAdminForm(forms.ModelForm):
             "predecessor",
         ]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, departments=Department.objects.all(), **kwargs)
+
 
 @admin.register(Department)
 class DepartmentAdmin(PortalModelAdmin):
@@ -123,30 +175,47 @@ def record_user_on_new_rows(
         setattr(form.instance, field_name, user)
 
 
-class PlanStepInline(admin.TabularInline):
+class PlanStepInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = PlanStep
     extra = 0
+    fields = ["number", "description", "weight", "start", "end"]
+    readonly_fields = fields
+    start = be_date("planned_start", _("planned start"))
+    end = be_date("planned_end", _("planned end"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("project")
 
 
-class ProgressUpdateInline(admin.StackedInline):
-    model = ProgressUpdate
+class PlanRevisionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = PlanRevision
     extra = 0
-    fields = ["report_date", "percent", "done", "problems", "obstacles", "author"]
-    # Read-only: the author is who typed the update, recorded on save.
-    readonly_fields = ["author"]
+    fields = ["number", "valid_from_be", "valid_until_be", "reason", "author"]
+    readonly_fields = fields
+    valid_from_be = be_date("valid_from", _("in force from"))
+    valid_until_be = be_date("valid_until", _("superseded on"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("project", "author")
 
 
-class ProjectEvaluationInline(admin.TabularInline):
+class ProgressUpdateInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ProgressUpdate
+    extra = 0
+    fields = ["day", "percent", "done", "author"]
+    readonly_fields = fields
+    show_change_link = True
+    day = be_date("report_date", _("report date"))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("project", "author")
+
+
+class ProjectEvaluationInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ProjectEvaluation
     extra = 0
     fields = ["quarter", "score", "comment", "evaluator"]
-    readonly_fields = ["evaluator"]
+    readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("project", "evaluator")
@@ -173,7 +242,13 @@ class ProjectAdmin(PortalModelAdmin):
     list_select_related = ["department"]
     search_fields = ["code", "name_th", "name_en", "officer_name"]
     autocomplete_fields = ["department", "predecessor", "strategies"]
-    inlines = [PlanStepInline, ProgressUpdateInline, ProjectEvaluationInline]
+    inlines = [
+        PlanStepInline,
+        PlanRevisionInline,
+        ProgressUpdateInline,
+        ProjectEvaluationInline,
+    ]
+    readonly_fields = ["portal_links"]
     date_hierarchy = "created_at"
     fieldsets = [
         (
@@ -202,37 +277,153 @@ class ProjectAdmin(PortalModelAdmin):
         ),
         (_("Content"), {"fields": ["rationale", "objectives", "targets"]}),
         (_("Strategy"), {"fields": ["is_routine", "strategies", "predecessor"]}),
+        (_("In the portal"), {"fields": ["portal_links"]}),
     ]
 
-    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
-        if formset.model is ProgressUpdate:
-            record_user_on_new_rows(formset, request.user, "author")
-        elif formset.model is ProjectEvaluation:
-            record_user_on_new_rows(formset, request.user, "evaluator")
-        super().save_formset(request, form, formset, change)
+    @admin.display(description=_("work plan, reports and scores"))
+    def portal_links(self, obj: Project) -> str:
+        """The portal's own pages, where the plan, reports and scores are written
+        under their rules (weights, revisions, locks, versions)."""
+        if not obj.pk:
+            return "–"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
+            obj.get_absolute_url(),
+            gettext("Project page"),
+            reverse("projects:plan-edit", args=[obj.code]),
+            gettext("Edit the work plan"),
+            reverse("projects:update-create", args=[obj.code]),
+            gettext("Report progress"),
+        )
 
 
 @admin.register(PlanStep)
-class PlanStepAdmin(PortalModelAdmin):
-    list_display = ["project", "number", "weight", "planned_start", "planned_end"]
+class PlanStepAdmin(ReadOnlyAdminMixin, PortalModelAdmin):
+    """Steps are changed as a whole plan in the portal's plan editor, where the
+    weights must total 100 and a plan with reports is revised, not rewritten."""
+
+    list_display = ["project", "number", "weight", "start", "end"]
+    start = be_date("planned_start", _("planned start"))
+    end = be_date("planned_end", _("planned end"))
     list_filter = ["project__fiscal_year", "project__department"]
     list_select_related = ["project"]
     search_fields = ["project__code", "project__name_th", "description"]
     raw_id_fields = ["project"]
 
 
+class ProgressUpdateAdminForm(ProgressUpdateForm):
+    """The portal's update form (dates in the fiscal year and not ahead, one report
+    a date, a plan totalling 100, warnings to confirm) with the project to choose."""
+
+    class Meta(ProgressUpdateForm.Meta):
+        fields = ["project", *ProgressUpdateForm.Meta.fields]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        instance = kwargs.get("instance")
+        data = args[0] if args else kwargs.get("data")
+        project = instance.project if instance is not None and instance.pk else None
+        chosen = str(data.get("project", "")).strip() if data is not None else ""
+        if project is None and chosen.isascii() and chosen.isdigit():
+            project = Project.objects.filter(pk=int(chosen[:18])).first()
+        today = timezone.localdate()
+        super().__init__(
+            *args,
+            project=project or Project(fiscal_year=thaicalendar.fiscal_year_of(today)),
+            today=today,
+            steps=list(project.steps.all()) if project else [],
+            others=list(project.updates.all()) if project else [],
+            **kwargs,
+        )
+        if instance is not None and instance.pk:
+            self.fields["project"].disabled = True
+
+    def clean(self) -> dict[str, Any]:
+        if self.project.pk is None:
+            self.add_error("project", _("Choose the project."))
+            return self.cleaned_data
+        day = self.cleaned_data.get("report_date")
+        days = [day] if day else []
+        if self.instance.pk:
+            days.append(self.instance.report_date)
+            if self.cleaned_data.get("version") != self.instance.version:
+                raise forms.ValidationError(CONFLICT_MESSAGE, code="conflict")
+        try:
+            services.check_unlocked(
+                fiscal_year=self.project.fiscal_year,
+                department_id=self.project.department_id,
+                days=days,
+            )
+        except services.LockedError as error:
+            raise forms.ValidationError(str(error), code="locked") from None
+        return super().clean()
+
+
+CONFLICT_MESSAGE = _(
+    "Someone else saved this report after you opened it. Nothing was saved; reload "
+    "the page to see their change, then make yours again."
+)
+
+
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(PortalModelAdmin):
-    list_display = ["project", "report_date", "percent", "author", "updated_at"]
+    """Progress reports, saved and deleted through the portal's service with its
+    rules: locks and closed years, the version check, the audit history."""
+
+    form = ProgressUpdateAdminForm
+    fields = [
+        "project",
+        "report_date",
+        "percent",
+        "done",
+        "problems",
+        "obstacles",
+        "version",
+        "confirm",
+    ]
+    list_display = ["project", "day", "percent", "author", "updated_at"]
+    day = be_date("report_date", _("report date"))
     list_filter = ["project__fiscal_year", "project__department"]
     list_select_related = ["project", "author"]
     search_fields = ["project__code", "project__name_th", "done"]
     raw_id_fields = ["project", "author"]
-    date_hierarchy = "report_date"
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        values = {
+            name: form.cleaned_data[name] for name in ProgressUpdateForm.Meta.fields
+        }
+        try:
+            saved = services.save_update(
+                project=form.project,
+                user=request.user,
+                values=values,
+                update=obj if change else None,
+                version=form.cleaned_data.get("version"),
+            )
+        except (services.ConflictError, services.DuplicateError):
+            messages.error(request, CONFLICT_MESSAGE)
+        except services.LockedError as error:
+            messages.error(request, str(error))
+        else:
+            obj.pk, obj.version = saved.pk, saved.version
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        try:
+            services.delete_update(update=obj, user=request.user, version=obj.version)
+        except services.ConflictError:
+            messages.error(request, CONFLICT_MESSAGE)
+        except services.LockedError as error:
+            messages.error(request, str(error))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for update in queryset.select_related("project"):
+            self.delete_model(request, update)
 
 
 @admin.register(ProjectEvaluation)
-class ProjectEvaluationAdmin(PortalModelAdmin):
+class ProjectEvaluationAdmin(ReadOnlyAdminMixin, PortalModelAdmin):
+    """Scores are given on the portal's scoring pages (quarters started, locks,
+    versions); the admin shows them."""
+
     list_display = ["project", "quarter", "score", "evaluator", "evaluated_at"]
     list_filter = ["project__fiscal_year", "quarter", "project__department"]
     list_select_related = ["project", "evaluator"]
@@ -267,7 +458,10 @@ class PortalUserAdmin(DataVersionMixin, NormalizedSearchMixin, UserAdmin):
 
 
 @admin.register(QuarterLock)
-class QuarterLockAdmin(PortalModelAdmin):
+class QuarterLockAdmin(ReadOnlyAdminMixin, PortalModelAdmin):
+    """Quarters are locked and reopened (with a reason) on the portal's quarter
+    overview; the admin shows every lock and reopening."""
+
     list_display = [
         "fiscal_year",
         "quarter",
@@ -280,3 +474,13 @@ class QuarterLockAdmin(PortalModelAdmin):
     list_select_related = ["department", "locked_by"]
     raw_id_fields = ["locked_by", "reopened_by"]
     autocomplete_fields = ["department"]
+
+
+@admin.register(FiscalYearReopening)
+class FiscalYearReopeningAdmin(ReadOnlyAdminMixin, PortalModelAdmin):
+    """Closed fiscal years are reopened (with a reason) and closed again on the
+    portal's evaluation summary; the admin shows each reopening."""
+
+    list_display = ["fiscal_year", "reopened_by", "reopened_at", "closed_at"]
+    list_filter = ["fiscal_year"]
+    list_select_related = ["reopened_by"]

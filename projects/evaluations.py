@@ -30,7 +30,7 @@ from indicators.models import (
     IndicatorEvaluation,
     IndicatorResult,
 )
-from projects import quality, thaicalendar
+from projects import progress, quality, thaicalendar
 from projects.models import (
     PERCENT_FIELD,
     Department,
@@ -41,7 +41,6 @@ from projects.models import (
     QuarterLock,
 )
 from projects.services import ConflictError, _stamp
-from reports.dataquality import project_flags
 
 
 class AlreadyLockedError(Exception):
@@ -472,7 +471,14 @@ def quarter_project_flags(
     flags of reports dated in the quarter and those of no one report."""
     start, end = thaicalendar.quarter_bounds(project.fiscal_year, quarter)
     updates = [update for update in updates if update[0] <= end]
-    flags = project_flags(project, steps, updates, [quarter] if scored else [], today)
+    flags = quality.project_flags(
+        fiscal_year=project.fiscal_year,
+        behind=project.status == progress.Status.BEHIND,
+        steps=steps,
+        updates=updates,
+        quarters_scored=[quarter] if scored else [],
+        today=today,
+    )
     return [flag for flag in flags if flag.day is None or start <= flag.day <= end]
 
 

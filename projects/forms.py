@@ -21,7 +21,6 @@ from projects.models import (
 from projects.progress import Status
 from projects.thaicalendar import (
     DateInputError,
-    fiscal_year_bounds,
     parse_date,
     to_input,
 )
@@ -150,8 +149,8 @@ class ProjectFilterForm(QueryFilterForm):
         for name in ("status", "kind", "sort"):
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
 
-    def apply(self, queryset: QuerySet, filters: dict[str, Any]) -> QuerySet:
-        """Narrow and order an annotated project queryset by the valid filters."""
+    def apply(self, queryset: QuerySet, filters: dict[str, Any], on: date) -> QuerySet:
+        """Narrow and order a queryset of with_progress(on) by the valid filters."""
         if "department" in filters:
             queryset = queryset.filter(department=filters["department"])
         if "kind" in filters:
@@ -163,7 +162,7 @@ class ProjectFilterForm(QueryFilterForm):
             ).distinct()
         if "status" in filters:
             if filters["status"] == "overdue":
-                queryset = queryset.filter(report_overdue=True)
+                queryset = queryset.overdue(on)
             else:
                 queryset = queryset.filter(status=filters["status"])
         if "q" in filters:
@@ -180,6 +179,21 @@ class VersionForm(forms.Form):
     """The version of an object the person saw, to refuse saving over a newer one."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class PlanSaveForm(VersionForm):
+    """The version of the plan the person saw, and why a revision is made."""
+
+    reason = forms.CharField(
+        label=_("Reason for revising the plan"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Needed once the project has reports or a locked quarter: the plan in "
+            "force is kept, and the revision applies from today on."
+        ),
+    )
 
 
 class ConfirmWarningsForm(forms.Form):
@@ -267,14 +281,14 @@ class ProgressUpdateForm(ConfirmWarningsForm, forms.ModelForm):
         return day
 
     def clean(self) -> dict[str, Any]:
-        total = sum((step.weight for step in self.steps), Decimal(0))
-        if total != 100:
+        plan = quality.weights_errors([step.weight for step in self.steps])
+        if plan or not self.steps:
             raise forms.ValidationError(
                 _(
                     "The work plan's weights total %(total)s%%; they must total "
                     "exactly 100%% before the project can be reported on."
                 )
-                % {"total": total},
+                % {"total": quality.weights_total(s.weight for s in self.steps)},
                 code="plan_weights",
             )
         return super().clean()
@@ -336,8 +350,9 @@ class PlanStepForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned_data = super().clean()
         start, end = cleaned_data.get("planned_start"), cleaned_data.get("planned_end")
-        if start and end and end < start:
-            self.add_error("planned_end", _("The end must not be before the start."))
+        if start and end:
+            for flag in quality.step_span_errors(start, end):
+                self.add_error("planned_end", flag.message)
         return cleaned_data
 
 
@@ -359,28 +374,18 @@ class BasePlanFormSet(forms.BaseFormSet):
     def clean(self) -> None:
         if any(self.errors):
             return
-        first, last = fiscal_year_bounds(self.fiscal_year)
         for form in self.forms:
             data = form.cleaned_data
             if not data or data.get("DELETE"):
                 continue
             for name in ("planned_start", "planned_end"):
-                if not first <= data[name] <= last:
-                    form.add_error(
-                        name,
-                        _("Dates must be inside fiscal year %(year)s.")
-                        % {"year": self.fiscal_year},
-                    )
+                for flag in quality.step_day_errors(data[name], self.fiscal_year):
+                    form.add_error(name, flag.message)
         steps = self.steps()
         if not steps:
             raise forms.ValidationError(_("A work plan needs at least one step."))
-        total = sum((step["weight"] for step in steps), Decimal(0))
-        if total != 100:
-            raise forms.ValidationError(
-                _("The weights total %(total)s%%; they must total exactly 100%%.")
-                % {"total": total},
-                code="weights_total",
-            )
+        for flag in quality.weights_errors([step["weight"] for step in steps]):
+            raise forms.ValidationError(flag.message, code=flag.code)
 
 
 PlanFormSet = forms.formset_factory(

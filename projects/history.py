@@ -33,6 +33,7 @@ from indicators.models import (
     IndicatorResult,
 )
 from projects import thaicalendar
+from projects.access import user_name
 from projects.models import PlanStep, ProgressUpdate, Project, ProjectEvaluation
 
 CREATED, CHANGED, DELETED = "+", "~", "-"
@@ -262,13 +263,6 @@ def _indicator_quarter(
         indicator_id, (f"#{indicator_id}", context.fiscal_year)
     )
     return f"{code} · {thaicalendar.format_quarter(fiscal_year, quarter, lang)}"
-
-
-def user_name(user: Any) -> str:
-    """A person as the history names them: full name, else the username."""
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
 
 
 def _change(

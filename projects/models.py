@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Least, Round
+from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -73,6 +74,31 @@ class ProjectQuerySet(models.QuerySet):
             .annotate(total=Sum(elapsed, output_field=PERCENT_FIELD))
             .values("total")
         )
+        # A superseded plan in force on the date, when the plan was revised after.
+        revised = (
+            PlanRevisionStep.objects.filter(
+                Q(revision__valid_from__isnull=True) | Q(revision__valid_from__lte=on),
+                revision__project=OuterRef("pk"),
+                revision__valid_until__gt=on,
+            )
+            .order_by()
+            .values("revision")
+            .annotate(total=Sum(elapsed, output_field=PERCENT_FIELD))
+            .values("total")[:1]
+        )
+        start_of_year = thaicalendar.fiscal_year_bounds(
+            thaicalendar.fiscal_year_of(on)
+        )[0]
+        until_on = ProgressUpdate.objects.filter(
+            project=OuterRef("pk"), report_date__lte=on
+        ).order_by()
+        month_bits = Case(
+            *(
+                When(report_date__month=month, then=Value(progress.month_bit(month)))
+                for month in range(1, 13)
+            ),
+            output_field=models.IntegerField(),
+        )
         threshold = settings.BEHIND_THRESHOLD
         actual = Coalesce(
             F("actual_percent"), Value(Decimal(0)), output_field=PERCENT_FIELD
@@ -85,7 +111,11 @@ class ProjectQuerySet(models.QuerySet):
             last_report_date=Subquery(latest.values("report_date")[:1]),
             planned_percent=Least(
                 Round(
-                    Coalesce(Subquery(planned), Value(Decimal(0))),
+                    Coalesce(
+                        Subquery(revised, output_field=PERCENT_FIELD),
+                        Subquery(planned, output_field=PERCENT_FIELD),
+                        Value(Decimal(0)),
+                    ),
                     2,
                     output_field=PERCENT_FIELD,
                 ),
@@ -105,19 +135,51 @@ class ProjectQuerySet(models.QuerySet):
                 output_field=models.CharField(),
             )
         )
-        if on.day <= settings.REPORT_DUE_DAY:
-            overdue = Value(False)
-        else:
-            overdue = Case(
-                When(status=progress.Status.COMPLETE, then=Value(False)),
-                When(last_report_date__gte=on.replace(day=1), then=Value(False)),
-                default=Value(True),
-            )
         return queryset.annotate(
-            report_overdue=models.ExpressionWrapper(
-                overdue, output_field=models.BooleanField()
-            )
+            plan_start=Subquery(
+                PlanStep.objects.filter(project=OuterRef("pk"))
+                .order_by("planned_start")
+                .values("planned_start")[:1]
+            ),
+            completed_on=Subquery(
+                until_on.filter(percent__gte=progress.HUNDRED)
+                .order_by("report_date")
+                .values("report_date")[:1]
+            ),
+            reported_months=Coalesce(
+                Subquery(
+                    until_on.filter(report_date__gte=start_of_year)
+                    .values("project")
+                    .annotate(mask=Sum(month_bits, distinct=True))
+                    .values("mask"),
+                    output_field=models.IntegerField(),
+                ),
+                Value(0),
+            ),
         )
+
+    def overdue(self, on: date) -> ProjectQuerySet:
+        """Projects of with_progress(on) missing a past-due monthly report.
+
+        The SQL mirror of ``progress.missing_months`` (see Project.missing_months),
+        for filtering: a month is missing when owed, past due and not reported.
+        """
+        due_day = settings.REPORT_DUE_DAY
+        condition = Q(pk__in=[])
+        for year, month in thaicalendar.fiscal_months(thaicalendar.fiscal_year_of(on)):
+            due = progress.month_due(year, month, due_day)
+            if due >= on:
+                continue
+            bit = progress.month_bit(month)
+            condition |= (
+                Q(plan_start__lte=due)
+                & (
+                    Q(completed_on__isnull=True)
+                    | Q(completed_on__gte=date(year, month, 1))
+                )
+                & Exact(models.F("reported_months").bitand(bit), 0)
+            )
+        return self.filter(condition)
 
     def progress_summary(self) -> dict:
         """Aggregates of with_progress() rows: count, averages, statuses, overdue."""
@@ -147,30 +209,49 @@ class ProjectQuerySet(models.QuerySet):
                 "department",
                 "actual_percent",
                 "planned_percent",
-                "last_report_date",
                 "progress_on",
+                "fiscal_year",
+                "plan_start",
+                "completed_on",
+                "reported_months",
             )
         )
 
 
 def _summarize(rows: list[tuple]) -> dict:
     """Count, average actual and planned %, statuses and overdue of progress rows."""
-    threshold, due_day = settings.BEHIND_THRESHOLD, settings.REPORT_DUE_DAY
+    threshold = settings.BEHIND_THRESHOLD
     summary: dict = dict.fromkeys(progress.Status.values, 0)
     summary |= {"count": len(rows), "actual": None, "planned": None, "overdue": 0}
     actual_total = planned_total = Decimal(0)
-    for _department, actual, planned, last_report, on in rows:
+    for _department, actual, planned, on, fiscal_year, *facts in rows:
         status = progress.status(actual, planned, threshold)
         summary[status] += 1
-        summary["overdue"] += progress.report_overdue(
-            last_report, on, due_day, complete=status == progress.Status.COMPLETE
-        )
+        summary["overdue"] += bool(missing_months(fiscal_year, on, *facts))
         actual_total += actual or Decimal(0)
         planned_total += planned
     if rows:
         summary["actual"] = actual_total / len(rows)
         summary["planned"] = planned_total / len(rows)
     return summary
+
+
+def missing_months(
+    fiscal_year: int,
+    on: date,
+    plan_start: date | None,
+    completed_on: date | None,
+    reported_months: int,
+) -> list[tuple[int, int]]:
+    """The months of the year whose report is missing on ``on`` (progress rules)."""
+    return progress.missing_months(
+        thaicalendar.fiscal_months(fiscal_year),
+        reported_mask=reported_months,
+        plan_start=plan_start,
+        completed_on=completed_on,
+        on=on,
+        due_day=settings.REPORT_DUE_DAY,
+    )
 
 
 class Department(models.Model):
@@ -398,8 +479,43 @@ class Project(models.Model):
         return thaicalendar.within_fiscal_year(today, self.fiscal_year)
 
     def planned_percent(self, on: date) -> Decimal:
-        """The planned cumulative % on a date, from the work plan's weights."""
-        return progress.planned_percent(self.steps.all(), on)
+        """The planned cumulative % on a date, from the plan in force on that date."""
+        return progress.planned_in_force(self.revisions(), self.steps.all(), on)
+
+    def revisions(self) -> list[progress.Revision]:
+        """The superseded work plans, oldest first (empty until the plan is revised)."""
+        return [
+            progress.Revision(r.valid_from, r.valid_until, list(r.steps.all()))
+            for r in self.plan_revisions.all()
+            if r.valid_until is not None
+        ]
+
+    @property
+    def missing_months(self) -> list[tuple[int, int]]:
+        """Months whose report is past due and missing (needs with_progress())."""
+        return missing_months(
+            self.fiscal_year,
+            self.progress_on,
+            self.plan_start,
+            self.completed_on,
+            self.reported_months,
+        )
+
+    @property
+    def report_overdue(self) -> bool:
+        """True while any month's report is missing (needs with_progress())."""
+        return bool(self.missing_months)
+
+    @property
+    def report_due(self) -> bool:
+        """True when this month owes a report not sent yet (needs with_progress())."""
+        return progress.report_due_now(
+            reported_mask=self.reported_months,
+            plan_start=self.plan_start,
+            completed_on=self.completed_on,
+            on=self.progress_on,
+            due_day=settings.REPORT_DUE_DAY,
+        )
 
     def weights_total(self) -> Decimal:
         """The sum of the plan's step weights (must be 100 before reporting)."""
@@ -444,6 +560,97 @@ class PlanStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.code} #{self.number}"
+
+    @property
+    def is_milestone(self) -> bool:
+        """A one-day step: it counts fully from its date."""
+        return self.planned_start == self.planned_end
+
+
+class PlanRevision(models.Model):
+    """One version of a project's work plan, once the plan has been revised.
+
+    A plan is kept in PlanStep alone until it is revised after the project has
+    reports or a locked quarter (``services.save_plan``). Then the plan in force is
+    frozen here with copies of its steps (``PlanRevisionStep``) and ends the day
+    the new one starts; the new, current revision keeps its steps in PlanStep.
+    Planned % on a date uses the revision in force on it, so nothing scored moves.
+    """
+
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="plan_revisions",
+    )
+    number = models.PositiveSmallIntegerField(_("revision"))
+    valid_from = models.DateField(
+        _("in force from"), null=True, blank=True, help_text=_("Empty: from the start.")
+    )
+    valid_until = models.DateField(
+        _("superseded on"), null=True, blank=True, help_text=_("Empty: in force now.")
+    )
+    reason = NormalizedTextField(_("reason for the revision"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revised by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("saved"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project", "number"]
+        verbose_name = _("plan revision")
+        verbose_name_plural = _("plan revisions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "number"], name="plan_revision_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} r{self.number}"
+
+    @property
+    def is_current(self) -> bool:
+        """The revision in force now, whose steps are the project's PlanSteps."""
+        return self.valid_until is None
+
+
+class PlanRevisionStep(models.Model):
+    """A step of a superseded plan revision, frozen as it was."""
+
+    revision = models.ForeignKey(
+        PlanRevision,
+        verbose_name=_("plan revision"),
+        on_delete=models.CASCADE,
+        related_name="steps",
+    )
+    number = models.PositiveSmallIntegerField(_("step"))
+    description = NormalizedTextField(_("description"))
+    weight = models.DecimalField(
+        _("weight (%)"), max_digits=5, decimal_places=2, validators=PERCENT_VALIDATORS
+    )
+    planned_start = models.DateField(_("planned start"))
+    planned_end = models.DateField(_("planned end"))
+
+    class Meta:
+        ordering = ["revision", "number"]
+        verbose_name = _("step of a plan revision")
+        verbose_name_plural = _("steps of a plan revision")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["revision", "number"], name="plan_revision_step_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.revision} #{self.number}"
 
     @property
     def is_milestone(self) -> bool:
@@ -670,3 +877,59 @@ class QuarterLock(models.Model):
     def is_active(self) -> bool:
         """True until the quarter is reopened."""
         return self.reopened_at is None
+
+
+class FiscalYearReopeningQuerySet(models.QuerySet):
+    def active(self) -> FiscalYearReopeningQuerySet:
+        """Reopenings not closed again."""
+        return self.filter(closed_at__isnull=True)
+
+
+class FiscalYearReopening(models.Model):
+    """A fiscal year an evaluator reopened after it closed by itself.
+
+    A year closes ``FISCAL_YEAR_CLOSE_DAYS`` after 30 September: its reports,
+    results and plans become read-only, like a locked quarter. While a reopening is
+    active (not closed again) the year can be changed; closing it again keeps the
+    row, with who, when and why.
+    """
+
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year (B.E.)"), validators=FISCAL_YEAR_VALIDATORS
+    )
+    reason = NormalizedTextField(_("reason for reopening"))
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reopened by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    reopened_at = models.DateTimeField(_("reopened"), auto_now_add=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed again by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed again"), null=True, blank=True)
+
+    objects = FiscalYearReopeningQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-fiscal_year", "-reopened_at"]
+        verbose_name = _("fiscal year reopening")
+        verbose_name_plural = _("fiscal year reopenings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year"],
+                condition=Q(closed_at__isnull=True),
+                name="fiscal_year_one_active_reopening",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year}"

@@ -6,6 +6,7 @@ check that both agree.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -102,15 +103,6 @@ def status(actual: Decimal | None, planned: Decimal, threshold: int) -> Status:
     return Status.ON_TRACK
 
 
-def report_overdue(
-    last_report: date | None, on: date, due_day: int, complete: bool = False
-) -> bool:
-    """True when the month of ``on`` is past its due day with no update in it."""
-    if complete or on.day <= due_day:
-        return False
-    return last_report is None or last_report < on.replace(day=1)
-
-
 @dataclass(frozen=True)
 class Figures:
     """A project's derived figures on the date they are read at."""
@@ -120,8 +112,13 @@ class Figures:
     planned: Decimal
     gap: Decimal
     status: Status
-    report_overdue: bool
     last_report: date | None
+    missing_months: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def report_overdue(self) -> bool:
+        """True while any month's report is past due and missing."""
+        return bool(self.missing_months)
 
 
 def figures(
@@ -131,22 +128,37 @@ def figures(
     on: date,
     threshold: int,
     due_day: int,
+    months: Sequence[tuple[int, int]] = (),
+    revisions: Sequence[Revision] = (),
 ) -> Figures:
-    """All derived figures of one project on a date, from its steps and updates."""
+    """All derived figures of one project on a date, from its steps and updates.
+
+    ``months`` are the (year, month) pairs of its fiscal year, for the missing
+    monthly reports; ``revisions`` its superseded plans.
+    """
     actual = actual_percent(updates, on)
-    planned = planned_percent(steps, on)
+    planned = planned_in_force(revisions, steps, on)
     state = status(actual, planned, threshold)
-    last = max((day for day, _percent in updates if day <= on), default=None)
+    until_on = [(day, percent) for day, percent in updates if day <= on]
+    last = max((day for day, _percent in until_on), default=None)
+    missing = missing_months(
+        months,
+        reported_mask=months_mask(day for day, _percent in until_on),
+        plan_start=min((step.planned_start for step in steps), default=None),
+        completed_on=min(
+            (day for day, percent in until_on if percent >= HUNDRED), default=None
+        ),
+        on=on,
+        due_day=due_day,
+    )
     return Figures(
         on=on,
         actual=actual,
         planned=planned,
         gap=(actual or Decimal(0)) - planned,
         status=state,
-        report_overdue=report_overdue(
-            last, on, due_day, complete=state == Status.COMPLETE
-        ),
         last_report=last,
+        missing_months=tuple(missing),
     )
 
 
@@ -177,3 +189,120 @@ def achievement_percent(
     if target == 0:
         return HUNDRED if achieved >= 0 else None
     return quantize(achieved / target * HUNDRED)
+
+
+# Plan revisions: planned % on a date comes from the revision in force on it.
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A superseded work plan: its steps, in force from ``valid_from`` (None: from
+    the start) until the day before ``valid_until``."""
+
+    valid_from: date | None
+    valid_until: date
+    steps: Sequence[StepLike]
+
+    def in_force(self, on: date) -> bool:
+        """True when this plan was the one in force on the date."""
+        return (self.valid_from is None or self.valid_from <= on) and on < (
+            self.valid_until
+        )
+
+
+def steps_in_force(
+    revisions: Sequence[Revision], current: Sequence[StepLike], on: date
+) -> Sequence[StepLike]:
+    """The plan in force on a date: a superseded revision's, else the current one."""
+    for revision in revisions:
+        if revision.in_force(on):
+            return revision.steps
+    return current
+
+
+def planned_in_force(
+    revisions: Sequence[Revision], current: Sequence[StepLike], on: date
+) -> Decimal:
+    """The planned cumulative % on a date from the plan in force on that date."""
+    return planned_percent(steps_in_force(revisions, current, on), on)
+
+
+# Monthly reports: which months a project owed a report and did not send one.
+
+
+def month_bit(month: int) -> int:
+    """The bit of a calendar month in a fiscal year's month mask (October is 1)."""
+    return 1 << ((month - 10) % 12)
+
+
+def months_mask(days: Iterable[date]) -> int:
+    """The fiscal-year month mask of the months the dates fall in."""
+    mask = 0
+    for day in days:
+        mask |= month_bit(day.month)
+    return mask
+
+
+def month_due(year: int, month: int, due_day: int) -> date:
+    """The day a month's report is due: its due day, or its last day if shorter."""
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, min(due_day, last))
+
+
+def month_owed(
+    year: int,
+    month: int,
+    *,
+    plan_start: date | None,
+    completed_on: date | None,
+    due_day: int,
+) -> bool:
+    """A project owes a month's report once its plan has started by the month's due
+    day, unless it reported 100% before the month began."""
+    if plan_start is None or plan_start > month_due(year, month, due_day):
+        return False
+    return completed_on is None or completed_on >= date(year, month, 1)
+
+
+def missing_months(
+    months: Iterable[tuple[int, int]],
+    *,
+    reported_mask: int,
+    plan_start: date | None,
+    completed_on: date | None,
+    on: date,
+    due_day: int,
+) -> list[tuple[int, int]]:
+    """The (year, month) pairs whose report was owed, is past due on ``on`` and is
+    missing: no report dated in the month (``reported_mask``, see months_mask)."""
+    return [
+        (year, month)
+        for year, month in months
+        if month_due(year, month, due_day) < on
+        and not reported_mask & month_bit(month)
+        and month_owed(
+            year,
+            month,
+            plan_start=plan_start,
+            completed_on=completed_on,
+            due_day=due_day,
+        )
+    ]
+
+
+def report_due_now(
+    *,
+    reported_mask: int,
+    plan_start: date | None,
+    completed_on: date | None,
+    on: date,
+    due_day: int,
+) -> bool:
+    """True when the month of ``on`` owes a report not sent yet, due day or not."""
+    return not reported_mask & month_bit(on.month) and month_owed(
+        on.year,
+        on.month,
+        plan_start=plan_start,
+        completed_on=completed_on,
+        due_day=due_day,
+    )

@@ -85,19 +85,68 @@ def report_date_errors(day: date, fiscal_year: int, today: date) -> list[Flag]:
     return []
 
 
-def plan_flags(weights: Iterable[Decimal], milestones: int, steps: int) -> list[Flag]:
-    """Weights that do not total 100, and a plan made only of one-day steps."""
-    flags: list[Flag] = []
-    total = sum(weights, Decimal(0))
-    if steps and total != 100:
-        flags.append(
+def weights_total(weights: Iterable[Decimal]) -> Decimal:
+    """The sum of a plan's step weights."""
+    return sum(weights, Decimal(0))
+
+
+def weights_errors(weights: Sequence[Decimal]) -> list[Flag]:
+    """A plan whose step weights do not total exactly 100 (an empty plan is none)."""
+    total = weights_total(weights)
+    if weights and total != 100:
+        return [
             Flag(
                 "weights_total",
-                _("The plan's weights total %(total)s%%, not 100%%.")
+                _(
+                    "The plan's weights total %(total)s%%; they must total "
+                    "exactly 100%%."
+                )
                 % {"total": total},
                 "error",
             )
+        ]
+    return []
+
+
+def step_day_errors(day: date, fiscal_year: int) -> list[Flag]:
+    """A plan date outside the project's fiscal year."""
+    first, last = thaicalendar.fiscal_year_bounds(fiscal_year)
+    if first <= day <= last:
+        return []
+    return [
+        Flag(
+            "step_outside_year",
+            _("Dates must be inside fiscal year %(year)s.") % {"year": fiscal_year},
+            "error",
         )
+    ]
+
+
+def step_span_errors(start: date, end: date) -> list[Flag]:
+    """A step that ends before it starts."""
+    if end >= start:
+        return []
+    return [
+        Flag("end_before_start", _("The end must not be before the start."), "error")
+    ]
+
+
+def plan_errors(steps: Sequence, fiscal_year: int) -> list[Flag]:
+    """Every hard rule of a whole work plan: at least one step, dates inside the
+    fiscal year, ends after starts, weights totalling exactly 100."""
+    if not steps:
+        return [Flag("no_steps", _("A work plan needs at least one step."), "error")]
+    flags: list[Flag] = []
+    for step in steps:
+        flags += step_day_errors(step.planned_start, fiscal_year)
+        flags += step_day_errors(step.planned_end, fiscal_year)
+        flags += step_span_errors(step.planned_start, step.planned_end)
+    return flags + weights_errors([step.weight for step in steps])
+
+
+def plan_flags(weights: Sequence[Decimal], milestones: int, steps: int) -> list[Flag]:
+    """Weights that do not total 100, and a plan made only of one-day steps."""
+    flags = weights_errors(weights)
     if steps and milestones == steps:
         flags.append(
             Flag(
@@ -186,3 +235,40 @@ def evaluated_without_report(quarter: int, reports: int) -> list[Flag]:
             )
         ]
     return []
+
+
+def project_flags(
+    *,
+    fiscal_year: int,
+    behind: bool,
+    steps: Sequence[tuple[Decimal, date, date]],
+    updates: Sequence[tuple[date, Decimal, str]],
+    quarters_scored: Iterable[int],
+    today: date,
+) -> list[Flag]:
+    """Every flag of one project: the one list the project page, the data-quality
+    report and the evaluators' pages show.
+
+    ``steps`` are (weight, start, end) of its current plan, ``updates`` (report
+    date, percent, problems) oldest first, ``behind`` its status on the day read.
+    """
+    flags: list[Flag] = []
+    for day, _percent, _problems in updates:
+        flags += report_date_errors(day, fiscal_year, today)
+    flags += reported_without_plan(len(steps), len(updates))
+    flags += plan_flags(
+        [weight for weight, _start, _end in steps],
+        sum(start == end for _weight, start, end in steps),
+        len(steps),
+    )
+    flags += update_flags(
+        [UpdateFact(day, percent, problems) for day, percent, problems in updates]
+    )
+    flags += behind_without_problems(behind, updates[-1][2] if updates else None)
+    for quarter in quarters_scored:
+        reports = sum(
+            thaicalendar.fiscal_quarter_of(day) == (fiscal_year, quarter)
+            for day, _percent, _problems in updates
+        )
+        flags += evaluated_without_report(quarter, reports)
+    return flags

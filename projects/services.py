@@ -10,15 +10,23 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
-from projects import access, thaicalendar
+from projects import access, quality, thaicalendar
 from projects.cache import bump_data_version
-from projects.models import Department, PlanStep, ProgressUpdate, Project
+from projects.models import (
+    Department,
+    PlanRevision,
+    PlanRevisionStep,
+    PlanStep,
+    ProgressUpdate,
+    Project,
+)
 
 
 class ConflictError(Exception):
@@ -26,16 +34,31 @@ class ConflictError(Exception):
 
 
 class LockedError(Exception):
-    """The quarter is locked by the evaluators; staff can no longer change it."""
+    """The quarter is locked, or the fiscal year closed: nobody can change it."""
+
+    def __init__(self, lock: access.Lock) -> None:
+        super().__init__(lock.message)
+        self.lock = lock
 
 
 def check_unlocked(
-    *, user, fiscal_year: int, department_id: int, days: Sequence[date]
+    *, fiscal_year: int, department_id: int, days: Sequence[date]
 ) -> None:
-    """Raise LockedError when any of the days falls in a quarter locked for the user."""
-    locked = access.locked_quarters(user, fiscal_year, department_id)
-    if any(thaicalendar.quarter_of(day) in locked for day in days):
-        raise LockedError
+    """Raise LockedError when any of the days falls in a read-only quarter."""
+    locks = access.quarter_locks(fiscal_year, department_id)
+    for day in days:
+        if thaicalendar.fiscal_year_of(day) != fiscal_year:
+            continue
+        lock = locks.get(thaicalendar.quarter_of(day))
+        if lock is not None:
+            raise LockedError(lock)
+
+
+def check_year_open(*, fiscal_year: int) -> None:
+    """Raise LockedError when the fiscal year has closed."""
+    lock = access.year_lock(fiscal_year)
+    if lock is not None:
+        raise LockedError(lock)
 
 
 class DuplicateError(Exception):
@@ -87,7 +110,6 @@ def save_update(
                     setattr(update, name, value)
                 update.version += 1
             check_unlocked(
-                user=user,
                 fiscal_year=project.fiscal_year,
                 department_id=project.department_id,
                 days=days,
@@ -106,7 +128,6 @@ def delete_update(*, update: ProgressUpdate, user, version: int) -> None:
         if locked is None or locked.version != version:
             raise ConflictError
         check_unlocked(
-            user=user,
             fiscal_year=update.project.fiscal_year,
             department_id=update.project.department_id,
             days=[locked.report_date],
@@ -126,15 +147,81 @@ class StepValues:
     planned_end: date
 
 
+class ReasonRequiredError(Exception):
+    """A revision of the plan (or of a target) needs the reason it was made."""
+
+
+class RuleError(Exception):
+    """The values break a hard rule; ``flags`` say which (quality.Flag)."""
+
+    def __init__(self, flags: Sequence) -> None:
+        super().__init__("; ".join(flag.message for flag in flags))
+        self.flags = list(flags)
+
+
+def plan_needs_revision(project: Project) -> bool:
+    """A changed plan is kept as a dated revision once the project has reports or
+    a locked quarter: from then on, changing it in place would rewrite the past."""
+    return project.updates.exists() or bool(
+        access.locked_quarters(project.fiscal_year, project.department_id)
+    )
+
+
+def revision_start(project: Project, today: date) -> date:
+    """The day a revision made today comes into force: today, or the day after the
+    last locked quarter, so that a revision never reaches into a locked quarter."""
+    start = today
+    for quarter in access.locked_quarters(project.fiscal_year, project.department_id):
+        end = thaicalendar.quarter_bounds(project.fiscal_year, quarter)[1]
+        start = max(start, end + timedelta(days=1))
+    return start
+
+
+def _plan_rows(steps: Sequence) -> list[tuple]:
+    return [
+        (step.description, step.weight, step.planned_start, step.planned_end)
+        for step in steps
+    ]
+
+
 def save_plan(
-    *, project: Project, user, steps: Sequence[StepValues], version: int
-) -> None:
-    """Replace the project's work plan with ``steps``, numbered in their order."""
+    *,
+    project: Project,
+    user,
+    steps: Sequence[StepValues],
+    version: int,
+    reason: str = "",
+    today: date | None = None,
+) -> PlanRevision | None:
+    """Replace the project's work plan with ``steps``, numbered in their order.
+
+    Before the project has reports or a locked quarter, the plan is changed in
+    place. After that a changed plan is a new revision (``plan_needs_revision``),
+    which needs a reason: the plan in force is frozen and stays in force until the
+    day the new one starts. Returns the new revision, if one was made. A closed
+    fiscal year's plan cannot change.
+    """
+    today = today or timezone.localdate()
+    errors = quality.plan_errors(steps, project.fiscal_year)
+    if errors:
+        raise RuleError(errors)
     with transaction.atomic():
         locked = Project.objects.select_for_update().get(pk=project.pk)
         if locked.plan_version != version:
             raise ConflictError
+        check_year_open(fiscal_year=locked.fiscal_year)
         existing = {step.pk: step for step in locked.steps.all()}
+        if _plan_rows(sorted(existing.values(), key=lambda s: s.number)) == _plan_rows(
+            steps
+        ):
+            return None
+        revision = None
+        if existing and plan_needs_revision(locked):
+            if not reason.strip():
+                raise ReasonRequiredError
+            revision = _start_revision(
+                locked, list(existing.values()), user, reason, today
+            )
         kept = {values.pk for values in steps if values.pk in existing}
         for pk in existing.keys() - kept:
             _stamp(existing[pk], user)
@@ -152,6 +239,45 @@ def save_plan(
             _stamp(step, user)
             step.save()
         Project.objects.filter(pk=locked.pk).update(plan_version=F("plan_version") + 1)
+    return revision
+
+
+def _start_revision(
+    project: Project, steps: list[PlanStep], user, reason: str, today: date
+) -> PlanRevision:
+    """Freeze the plan in force (its steps copied) and open the next revision."""
+    revisions = list(project.plan_revisions.select_for_update().order_by("number"))
+    current = revisions[-1] if revisions else None
+    if current is None:
+        # The original plan becomes revision 1, in force from the start.
+        current = PlanRevision(project=project, number=1)
+        _stamp(current, user)
+        current.save()
+    start = max(revision_start(project, today), current.valid_from or today)
+    current.valid_until = start
+    _stamp(current, user)
+    current.save()
+    PlanRevisionStep.objects.bulk_create(
+        PlanRevisionStep(
+            revision=current,
+            number=step.number,
+            description=step.description,
+            weight=step.weight,
+            planned_start=step.planned_start,
+            planned_end=step.planned_end,
+        )
+        for step in sorted(steps, key=lambda s: s.number)
+    )
+    revision = PlanRevision(
+        project=project,
+        number=current.number + 1,
+        valid_from=start,
+        reason=reason,
+        author=user,
+    )
+    _stamp(revision, user)
+    revision.save()
+    return revision
 
 
 def save_project(

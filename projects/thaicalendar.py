@@ -12,7 +12,7 @@ arithmetic of its own.
 
 import calendar
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -152,6 +152,11 @@ def within_fiscal_year(d: date, fy: int) -> date:
     """Return d kept inside fiscal year fy: its first day if before, last if after."""
     start, end = fiscal_year_bounds(fy)
     return min(max(d, start), end)
+
+
+def fiscal_year_closes_on(fy: int, grace_days: int) -> date:
+    """Return the first day fiscal year fy (BE) is closed: grace_days after 30 Sep."""
+    return fiscal_year_bounds(fy)[1] + timedelta(days=grace_days + 1)
 
 
 def fiscal_months(fy: int) -> list[tuple[int, int]]:

@@ -19,7 +19,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -29,6 +28,7 @@ from projects.cache import cached, public_page
 from projects.forms import (
     FiscalYearField,
     PlanFormSet,
+    PlanSaveForm,
     ProgressUpdateForm,
     ProjectFilterForm,
     ProjectForm,
@@ -38,10 +38,6 @@ from projects.models import Department, ProgressUpdate, Project
 from reports import charts
 
 PAGE_SIZE = 25
-LOCKED_MESSAGE = _lazy(
-    "The evaluators have locked this quarter, so its reports can no longer be "
-    "changed. Ask them to reopen it if a correction is needed."
-)
 
 
 @require_safe
@@ -68,12 +64,22 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
     today = timezone.localdate()
     steps = list(project.steps.all())
     updates = list(project.updates.all())
+    plan_revisions = list(
+        project.plan_revisions.select_related("author").prefetch_related("steps")
+    )
+    revisions = [
+        progress.Revision(r.valid_from, r.valid_until, list(r.steps.all()))
+        for r in plan_revisions
+        if not r.is_current
+    ]
     figures = progress.figures(
         steps,
         [(u.report_date, u.percent) for u in updates],
         on=project.reading_date(today),
         threshold=settings.BEHIND_THRESHOLD,
         due_day=settings.REPORT_DUE_DAY,
+        months=thaicalendar.fiscal_months(project.fiscal_year),
+        revisions=revisions,
     )
     evaluations = list(project.evaluations.all())
     strategies = list(project.strategies.select_related("parent__parent__parent"))
@@ -83,6 +89,9 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
 
     start, end = project.fiscal_year_bounds
     planned_points = progress.planned_curve(steps, start, end)
+    baseline_points = (
+        progress.planned_curve(revisions[0].steps, start, end) if revisions else []
+    )
     actual_points = [(u.report_date, u.percent) for u in updates]
     cumulative = Decimal(0)
     plan_rows = []
@@ -96,7 +105,7 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
     monthly = [
         (
             day,
-            progress.planned_percent(steps, day),
+            progress.planned_in_force(revisions, steps, day),
             progress.actual_percent(actual_points, day),
         )
         for day in months
@@ -121,15 +130,13 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
 
     flags: list[quality.Flag] = []
     if access.sees_quality_flags(request.user, project.department_id):
-        flags += quality.plan_flags(
-            [s.weight for s in steps], sum(s.is_milestone for s in steps), len(steps)
-        )
-        flags += quality.update_flags(
-            [quality.UpdateFact(u.report_date, u.percent, u.problems) for u in updates]
-        )
-        latest_problems = updates[-1].problems if updates else None
-        flags += quality.behind_without_problems(
-            figures.status == progress.Status.BEHIND, latest_problems
+        flags += quality.project_flags(
+            fiscal_year=project.fiscal_year,
+            behind=figures.status == progress.Status.BEHIND,
+            steps=[(s.weight, s.planned_start, s.planned_end) for s in steps],
+            updates=[(u.report_date, u.percent, u.problems) for u in updates],
+            quarters_scored=[e.quarter for e in evaluations],
+            today=today,
         )
         for item in kpis:
             for row in item["rows"]:
@@ -142,13 +149,27 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
                     for flag in row.flags
                 ]
 
+    can_edit = access.can_edit(request.user, project.department_id)
+    locks = (
+        access.quarter_locks(project.fiscal_year, project.department_id)
+        if can_edit
+        else {}
+    )
+    for update in updates:
+        update.lock = locks.get(thaicalendar.quarter_of(update.report_date))
+    year_lock = next((lock for lock in locks.values() if lock.year_closed), None)
     return {
         "project": project,
         "fiscal_year": project.fiscal_year,
         "figures": figures,
+        "missing_months": [
+            thaicalendar.format_month(year, month, lang)
+            for year, month in figures.missing_months
+        ],
         "steps": steps,
         "plan_rows": plan_rows,
-        "weights_total": sum((s.weight for s in steps), Decimal(0)),
+        "plan_revisions": plan_revisions,
+        "weights_total": quality.weights_total(s.weight for s in steps),
         "updates": updates,
         "evaluations": evaluations,
         "latest_evaluation": max(evaluations, key=lambda e: e.quarter, default=None),
@@ -162,13 +183,24 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
         "kpis": kpis,
         "monthly": monthly,
         "flags": flags,
-        "can_edit": access.can_edit(request.user, project.department_id),
+        "can_edit": can_edit,
+        "locks": sorted(
+            {(lock.quarter, lock.message) for lock in locks.values()}
+            if not year_lock
+            else []
+        ),
+        "year_lock": year_lock,
+        "can_report": can_edit and len(locks) < 4,
         "can_see_history": access.can_see_history(request.user, project.department_id),
         "gauge_figure": charts.gauge(
             figures.actual or Decimal(0), figures.planned, figures.status, lang
         ),
         "s_curve_figure": charts.s_curve(
-            planned_points, actual_points, lang, today=figures.on
+            planned_points,
+            actual_points,
+            lang,
+            today=figures.on,
+            baseline_points=baseline_points,
         ),
         "timeline_figure": charts.plan_timeline(steps, lang),
     }
@@ -228,7 +260,13 @@ def _update_form_page(
         others=others,
     )
     conflict = False
-    if request.method == "POST" and form.is_valid():
+    locks = access.quarter_locks(project.fiscal_year, project.department_id)
+    lock = (
+        locks.get(thaicalendar.quarter_of(update.report_date))
+        if update is not None
+        else next((lock for lock in locks.values() if lock.year_closed), None)
+    )
+    if request.method == "POST" and lock is None and form.is_valid():
         values = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
             services.save_update(
@@ -240,8 +278,8 @@ def _update_form_page(
             )
         except services.ConflictError:
             conflict = True
-        except services.LockedError:
-            form.add_error(None, LOCKED_MESSAGE)
+        except services.LockedError as error:
+            form.add_error(None, str(error))
         except services.DuplicateError:
             form.add_error(
                 "report_date", _("This project already has a report on that date.")
@@ -262,6 +300,12 @@ def _update_form_page(
                 steps, project.reading_date(today)
             ),
             "conflict": conflict,
+            "lock": lock,
+            "locked_quarters": sorted(
+                {(q, found.message) for q, found in locks.items()}
+                if lock is None
+                else []
+            ),
         },
         status=409 if conflict else 200,
     )
@@ -289,15 +333,18 @@ def update_delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     update = get_object_or_404(project.updates, pk=pk)
     form = VersionForm(request.POST or None, initial={"version": update.version})
     conflict = False
-    if request.method == "POST" and form.is_valid():
+    lock = access.lock_of(
+        project.fiscal_year, project.department_id, update.report_date
+    )
+    if request.method == "POST" and lock is None and form.is_valid():
         try:
             services.delete_update(
                 update=update, user=request.user, version=form.cleaned_data["version"]
             )
         except services.ConflictError:
             conflict = True
-        except services.LockedError:
-            form.add_error(None, LOCKED_MESSAGE)
+        except services.LockedError as error:
+            form.add_error(None, str(error))
         else:
             messages.success(request, _("The progress report was deleted."))
             return redirect(project)
@@ -310,6 +357,7 @@ def update_delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             "update": update,
             "form": form,
             "conflict": conflict,
+            "lock": lock,
         },
         status=409 if conflict else 200,
     )
@@ -334,11 +382,11 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
     formset = PlanFormSet(
         data, initial=initial, prefix="steps", fiscal_year=project.fiscal_year
     )
-    version = VersionForm(data, initial={"version": project.plan_version})
+    form = PlanSaveForm(data, initial={"version": project.plan_version})
     conflict = False
-    if data is not None and formset.is_valid() and version.is_valid():
+    if data is not None and formset.is_valid() and form.is_valid():
         try:
-            services.save_plan(
+            revision = services.save_plan(
                 project=project,
                 user=request.user,
                 steps=[
@@ -351,12 +399,33 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
                     )
                     for row in formset.steps()
                 ],
-                version=version.cleaned_data["version"],
+                version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
             )
         except services.ConflictError:
             conflict = True
+        except services.LockedError as error:
+            form.add_error(None, str(error))
+        except services.ReasonRequiredError:
+            form.add_error(
+                "reason",
+                _(
+                    "Give the reason for revising the plan: the project already has "
+                    "reports, so the plan in force is kept beside the new one."
+                ),
+            )
+        except services.RuleError as error:
+            for flag in error.flags:
+                form.add_error(None, flag.message)
         else:
-            messages.success(request, _("The work plan was saved."))
+            if revision is not None:
+                messages.success(
+                    request,
+                    _("The work plan was revised (revision %(number)s).")
+                    % {"number": revision.number},
+                )
+            else:
+                messages.success(request, _("The work plan was saved."))
             return redirect(f"{project.get_absolute_url()}#plan-heading")
     return render(
         request,
@@ -365,8 +434,10 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
             "project": project,
             "fiscal_year": project.fiscal_year,
             "formset": formset,
-            "form": version,
+            "form": form,
             "conflict": conflict,
+            "needs_revision": services.plan_needs_revision(project),
+            "year_lock": access.year_lock(project.fiscal_year),
         },
         status=409 if conflict else 200,
     )
@@ -459,6 +530,7 @@ def filtered_projects(
     projects = form.apply(
         Project.objects.for_fiscal_year(fiscal_year).visible_list().with_progress(on),
         filters,
+        on,
     )
     return form, filters, fiscal_year, on, projects
 
@@ -637,17 +709,10 @@ def my_work(request: HttpRequest) -> HttpResponse:
         .select_related("department")
         .with_progress(on)
     )
-    for project in projects:
-        # Due: what would be overdue were the month's due day already past.
-        project.report_due = progress.report_overdue(
-            project.last_report_date,
-            on,
-            due_day=0,
-            complete=project.status == progress.Status.COMPLETE,
-        )
     projects.sort(key=lambda p: (not p.report_overdue, not p.report_due, p.code))
     counts = {
         "overdue": sum(p.report_overdue for p in projects),
+        "missing": sum(len(p.missing_months) for p in projects),
         "due": sum(p.report_due and not p.report_overdue for p in projects),
         "total": len(projects),
     }

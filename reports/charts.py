@@ -58,6 +58,7 @@ SERIES_COLOURS = ("#1d4ed8", "#c2410c", "#0f766e", "#7e22ce", "#a16207", "#be185
 STATUS_ORDER = (Status.COMPLETE, Status.ON_TRACK, Status.BEHIND, Status.NOT_STARTED)
 
 PLANNED = _("Planned")
+BASELINE = _("Original plan")
 ACTUAL = _("Actual")
 AS_OF = _("as of")
 TARGET = _("Target")
@@ -340,18 +341,29 @@ def s_curve(
     actual_points: Sequence[tuple[date, Number]],
     lang: str,
     today: date | None = None,
+    baseline_points: Sequence[tuple[date, Number]] = (),
 ) -> Figure:
-    """Return the planned-against-actual cumulative % over dates (the S-curve)."""
+    """Return the planned-against-actual cumulative % over dates (the S-curve).
+
+    ``baseline_points``, when the plan was revised, draw the original plan beside
+    the current one.
+    """
     if not planned_points and not actual_points:
         return empty_figure(lang)
     with override(lang):
         planned_name, actual_name = str(PLANNED), str(ACTUAL)
+        baseline_name = str(BASELINE)
         as_of = str(AS_OF)
-    data = []
-    for series, name, colour, mode, dash in (
+    series_list = [
         (planned_points, planned_name, PLANNED_COLOUR, "lines", "dash"),
         (actual_points, actual_name, ACTUAL_COLOUR, "lines+markers", "solid"),
-    ):
+    ]
+    if baseline_points:
+        series_list.insert(
+            0, (baseline_points, baseline_name, MUTED_COLOUR, "lines", "dot")
+        )
+    data = []
+    for series, name, colour, mode, dash in series_list:
         points = sorted(series)
         data.append(
             {
@@ -369,7 +381,7 @@ def s_curve(
                 "hovertemplate": f"{name}<br>%{{text}}: %{{y:.2f}}%<extra></extra>",
             }
         )
-    days = [day for points in (planned_points, actual_points) for day, _v in points]
+    days = [day for points, *_rest in series_list for day, _v in points]
     layout = _layout(
         320,
         margin={"l": 56, "r": 16, "t": 40, "b": 48, "pad": 4},

@@ -6,9 +6,14 @@ project and month of a fiscal year the month's state is:
 
 - on time: the month's first report is dated on or before the due day;
 - late: the month's first report is dated after the due day;
-- missing: no report dated in the month, and the due day has passed;
+- missing: no report dated in the month, the due day has passed and the month was
+  owed (``progress.month_owed``: the plan had started by the due day);
 - complete: the project reported 100% before the month began, so owes nothing;
+- not started: no report, and the plan had not started by the month's due day;
 - not due: the month (or its due day) is still ahead of the reading date.
+
+The missing months are the same as ``progress.missing_months`` gives the project
+page and My work (a test checks both agree).
 
 Only on time, late and missing count. Everything is computed in the database:
 each month's state is one correlated subquery over the project's updates, and
@@ -42,7 +47,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from projects import progress, thaicalendar
-from projects.models import Department, ProgressUpdate
+from projects.models import Department, PlanStep, ProgressUpdate
 
 
 class State(models.TextChoices):
@@ -50,6 +55,7 @@ class State(models.TextChoices):
     LATE = "late", _("Late")
     MISSING = "missing", _("Missing")
     COMPLETE = "complete", _("Complete earlier")
+    NOT_STARTED = "not_started", _("Plan not started")
     NOT_DUE = "not_due", _("Not due yet")
 
 
@@ -81,11 +87,10 @@ class Month:
 
 def months_of(fiscal_year: int, due_day: int) -> list[Month]:
     """The twelve months of a fiscal year, October first, with their due days."""
-    months = []
-    for index, (year, month) in enumerate(thaicalendar.fiscal_months(fiscal_year)):
-        last = thaicalendar.month_end(year, month).day
-        months.append(Month(index, year, month, date(year, month, min(due_day, last))))
-    return months
+    return [
+        Month(index, year, month, progress.month_due(year, month, due_day))
+        for index, (year, month) in enumerate(thaicalendar.fiscal_months(fiscal_year))
+    ]
 
 
 def state_expression(month: Month, on: date) -> models.Expression:
@@ -128,19 +133,27 @@ def state_expression(month: Month, on: date) -> models.Expression:
         )
         .values("state")
     )
-    nothing = State.MISSING if month.due < on else State.NOT_DUE
+    if month.due < on:
+        nothing = Case(
+            When(plan_start__lte=month.due, then=Value(State.MISSING.value)),
+            default=Value(State.NOT_STARTED.value),
+            output_field=CharField(),
+        )
+    else:
+        nothing = Value(State.NOT_DUE.value)
     return Coalesce(
-        Subquery(updates, output_field=CharField()),
-        Value(nothing.value),
-        output_field=CharField(),
+        Subquery(updates, output_field=CharField()), nothing, output_field=CharField()
     )
 
 
 def with_states(projects: QuerySet, months: list[Month], on: date) -> QuerySet:
     """Annotate each project with m0 … m11: its state in each month of the year."""
-    return projects.annotate(
-        **{f"m{month.index}": state_expression(month, on) for month in months}
+    first_step = PlanStep.objects.filter(project=OuterRef("pk")).order_by(
+        "planned_start"
     )
+    return projects.annotate(
+        plan_start=Subquery(first_step.values("planned_start")[:1])
+    ).annotate(**{f"m{month.index}": state_expression(month, on) for month in months})
 
 
 @dataclass

@@ -78,46 +78,6 @@ def _project_url(project: Project, code: str) -> str:
     return f"{project.get_absolute_url()}#{ANCHORS.get(code, UPDATES_ANCHOR)}"
 
 
-def project_flags(
-    project: Project,
-    steps: list[tuple],
-    updates: list[tuple],
-    quarters_scored: list[int],
-    today: date,
-) -> list[quality.Flag]:
-    """The flags of one project from its plan, updates and evaluated quarters.
-
-    ``project`` carries ``status`` from ``with_progress``; steps are (weight,
-    start, end) and updates (report date, percent, problems), oldest first.
-    """
-    flags: list[quality.Flag] = []
-    for day, _percent, _problems in updates:
-        flags += quality.report_date_errors(day, project.fiscal_year, today)
-    flags += quality.reported_without_plan(len(steps), len(updates))
-    flags += quality.plan_flags(
-        [weight for weight, _start, _end in steps],
-        sum(start == end for _weight, start, end in steps),
-        len(steps),
-    )
-    flags += quality.update_flags(
-        [
-            quality.UpdateFact(day, percent, problems)
-            for day, percent, problems in updates
-        ]
-    )
-    flags += quality.behind_without_problems(
-        project.status == progress.Status.BEHIND,
-        updates[-1][2] if updates else None,
-    )
-    for quarter in quarters_scored:
-        reports = sum(
-            thaicalendar.fiscal_quarter_of(day) == (project.fiscal_year, quarter)
-            for day, _percent, _problems in updates
-        )
-        flags += quality.evaluated_without_report(quarter, reports)
-    return flags
-
-
 def collect(
     fiscal_year: int, departments: QuerySet, on: date, today: date
 ) -> list[DepartmentFlags]:
@@ -165,12 +125,13 @@ def collect(
         .order_by("code")
     )
     for project in projects:
-        for flag in project_flags(
-            project,
-            steps[project.pk],
-            updates[project.pk],
-            scored[project.pk],
-            today,
+        for flag in quality.project_flags(
+            fiscal_year=fiscal_year,
+            behind=project.status == progress.Status.BEHIND,
+            steps=steps[project.pk],
+            updates=updates[project.pk],
+            quarters_scored=scored[project.pk],
+            today=today,
         ):
             group(project.department).rows.append(
                 FlagRow(

@@ -37,6 +37,14 @@ def _no_shared_cache(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _open_fiscal_years(settings):
+    # Tests date their data in fiscal year 2563 (2020), which closed by itself long
+    # before the day they run; they keep it open, and the tests of closing close a
+    # year on a date they choose (tests/projects/test_year_close.py).
+    settings.FISCAL_YEAR_CLOSE_DAYS = 365 * 100
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls

@@ -2,7 +2,7 @@
 
 from django import template
 
-from projects import access, history
+from projects import access
 
 register = template.Library()
 
@@ -26,4 +26,4 @@ def unscored_quarters(rows) -> list[int]:
 @register.filter
 def person(user) -> str:
     """A person as the audit history names them, or a dash for nobody."""
-    return history.user_name(user) or "–"
+    return access.user_name(user) or "–"

@@ -83,8 +83,8 @@ def test_an_evaluator_locks_a_department_and_staff_can_no_longer_change_it(
         True,
     )
     added, result = staff_changes(client, project, staff, update, indicator)
-    assert "locked this quarter" in added.content.decode()
-    assert "locked this quarter" in result.content.decode()
+    assert "was locked by" in added.content.decode()
+    assert "was locked by" in result.content.decode()
     update.refresh_from_db()
     assert (update.report_date, update.percent, update.version) == (
         date(2020, 5, 1),

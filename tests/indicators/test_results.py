@@ -131,5 +131,5 @@ def test_a_locked_quarter_is_read_only_to_staff(client, indicator, staff):
         fiscal_year=2563, quarter=2, department=indicator.department
     )
     response = client.post(url(indicator), {"value": "1"})
-    assert "locked this quarter" in response.content.decode()
+    assert "was locked by" in response.content.decode()
     assert IndicatorResult.objects.count() == 0

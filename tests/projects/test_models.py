@@ -7,14 +7,16 @@ from decimal import Decimal
 import pytest
 
 from indicators.models import Indicator
-from projects import progress
-from projects.models import Project
+from projects import progress, services, thaicalendar
+from projects.models import PlanRevision, Project
+from reports import compliance
 from tests.factories import (
     IndicatorFactory,
     IndicatorResultFactory,
     PlanStepFactory,
     ProgressUpdateFactory,
     ProjectFactory,
+    UserFactory,
 )
 from tests.projects.test_progress import SEED_STEPS, SEED_UPDATES
 
@@ -67,12 +69,44 @@ def test_project_without_plan_or_reports_is_not_started():
 def test_report_overdue_after_the_due_day_without_a_report_this_month(settings):
     settings.REPORT_DUE_DAY = 25
     project = ProjectFactory()
-    PlanStepFactory(project=project)
+    PlanStepFactory(project=project, planned_start=date(2020, 1, 1))
     ProgressUpdateFactory(project=project, report_date=date(2020, 1, 20), percent=5)
     on_time = Project.objects.with_progress(date(2020, 2, 25)).get(pk=project.pk)
     late = Project.objects.with_progress(date(2020, 2, 26)).get(pk=project.pk)
     assert on_time.report_overdue is False
     assert late.report_overdue is True
+    assert late.missing_months == [(2020, 2)]
+
+
+def test_every_missing_month_of_the_year_counts_not_only_this_one(settings):
+    settings.REPORT_DUE_DAY = 25
+    project = ProjectFactory()  # FY 2563; its plan starts on 1 Oct 2019
+    PlanStepFactory(project=project)
+    ProgressUpdateFactory(project=project, report_date=date(2019, 11, 20), percent=5)
+    ProgressUpdateFactory(project=project, report_date=date(2020, 2, 3), percent=9)
+    row = Project.objects.with_progress(date(2020, 2, 20)).get(pk=project.pk)
+    # October, December and January are missing; February is not due yet.
+    assert row.missing_months == [(2019, 10), (2019, 12), (2020, 1)]
+    assert row.report_overdue is True
+    assert list(
+        Project.objects.with_progress(date(2020, 2, 20)).overdue(date(2020, 2, 20))
+    ) == [row]
+
+
+def test_no_month_is_owed_before_the_plan_starts_or_after_completion(settings):
+    settings.REPORT_DUE_DAY = 25
+    project = ProjectFactory()
+    PlanStepFactory(project=project, planned_start=date(2019, 12, 26))
+    ProgressUpdateFactory(project=project, report_date=date(2020, 1, 5), percent=100)
+    row = Project.objects.with_progress(date(2020, 6, 1)).get(pk=project.pk)
+    # December's due day (25th) came before the plan started; January has its
+    # report; from February on the project is complete.
+    assert row.missing_months == []
+    assert (
+        not Project.objects.with_progress(date(2020, 6, 1))
+        .overdue(date(2020, 6, 1))
+        .exists()
+    )
 
 
 def test_behind_threshold_is_a_setting(settings):
@@ -86,32 +120,63 @@ def test_behind_threshold_is_a_setting(settings):
     assert Project.objects.with_progress(on).get().status == progress.Status.ON_TRACK
 
 
-def test_sql_and_python_figures_agree_on_random_plans():
-    rng = random.Random(2563)
+def _random_plan(rng: random.Random) -> list[services.StepValues]:
     start = date(2019, 10, 1)
+    cuts = sorted(rng.sample(range(1, 100), rng.randint(0, 4)))
+    weights = [Decimal(b - a) for a, b in zip([0, *cuts], [*cuts, 100], strict=True)]
+    steps = []
+    for weight in weights:
+        first = start + timedelta(days=rng.randint(0, 300))
+        last = first + timedelta(days=rng.choice([0, 0, 7, 30, 61, 90]))
+        steps.append(
+            services.StepValues(
+                None, "ขั้นตอน", weight, first, min(last, date(2020, 9, 30))
+            )
+        )
+    return steps
+
+
+@pytest.mark.parametrize("seed", [2563, 2564])
+def test_sql_and_python_figures_agree_on_random_revised_plans(seed, settings):
+    """with_progress (lists, dashboards, exports), overdue() and the compliance
+    matrix agree with the pure rules, on plans revised during the year."""
+    settings.REPORT_DUE_DAY = 25
+    rng = random.Random(seed)
+    user = UserFactory()
     projects = []
-    for _ in range(15):
-        project = ProjectFactory()
-        weights = [rng.randint(1, 40) for _ in range(4)]
-        weights.append(100 - sum(weights)) if sum(weights) < 100 else None
-        weights = [Decimal(w) for w in weights if w > 0]
-        for number, weight in enumerate(weights, start=1):
-            first = start + timedelta(days=rng.randint(0, 300))
-            last = first + timedelta(days=rng.choice([0, 0, 7, 30, 61, 90]))
+    for index in range(16):
+        project = ProjectFactory(fiscal_year=2563)
+        for number, values in enumerate(_random_plan(rng), start=1):
             PlanStepFactory(
                 project=project,
                 number=number,
-                weight=weight,
-                planned_start=first,
-                planned_end=min(last, date(2020, 9, 30)),
+                weight=values.weight,
+                planned_start=values.planned_start,
+                planned_end=values.planned_end,
             )
-        for month in range(1, 12, 2):
-            ProgressUpdateFactory(
+        for month in range(12):
+            if rng.random() < 0.6:
+                ProgressUpdateFactory(
+                    project=project,
+                    report_date=date(2019, 10, 1) + timedelta(days=month * 30 + 2),
+                    percent=Decimal(rng.randint(0, 100)),
+                )
+        # Most projects are revised once or twice during the year.
+        for revised_on in sorted(
+            date(2019, 10, 1) + timedelta(days=rng.randint(20, 340))
+            for _ in range(index % 3)
+        ):
+            project.refresh_from_db()
+            services.save_plan(
                 project=project,
-                report_date=start + timedelta(days=month * 30),
-                percent=Decimal(rng.randint(0, 100)),
+                user=user,
+                steps=_random_plan(rng),
+                version=project.plan_version,
+                reason="ปรับแผน",
+                today=revised_on,
             )
         projects.append(project)
+    assert PlanRevision.objects.filter(valid_until__isnull=False).count() >= 8
     for on in [
         date(2019, 11, 3),
         date(2020, 2, 29),
@@ -119,15 +184,64 @@ def test_sql_and_python_figures_agree_on_random_plans():
         date(2020, 9, 27),
     ]:
         rows = {row.pk: row for row in Project.objects.with_progress(on)}
+        overdue = set(
+            Project.objects.with_progress(on).overdue(on).values_list("pk", flat=True)
+        )
+        months = compliance.months_of(2563, 25)
+        matrix = {
+            row.subject.pk: row.total.missing
+            for row in compliance.project_matrix(Project.objects.all(), months, on)
+        }
         for project in projects:
             steps = list(project.steps.all())
             updates = [(u.report_date, u.percent) for u in project.updates.all()]
-            expected = progress.figures(steps, updates, on=on, threshold=10, due_day=25)
+            expected = progress.figures(
+                steps,
+                updates,
+                on=on,
+                threshold=10,
+                due_day=25,
+                months=thaicalendar.fiscal_months(2563),
+                revisions=project.revisions(),
+            )
             row = rows[project.pk]
             assert row.planned_percent == expected.planned, (project.pk, on)
+            assert project.planned_percent(on) == expected.planned
             assert row.actual_percent == expected.actual
             assert row.status == expected.status
-            assert row.report_overdue == expected.report_overdue
+            assert row.missing_months == list(expected.missing_months)
+            assert (project.pk in overdue) == expected.report_overdue
+            assert matrix[project.pk] == len(expected.missing_months), (project, on)
+
+
+def test_a_revision_never_moves_planned_percent_before_it():
+    user = UserFactory()
+    project = ProjectFactory(fiscal_year=2563)
+    PlanStepFactory(project=project, weight=100)  # 0 → 100 over the year
+    ProgressUpdateFactory(project=project, report_date=date(2020, 1, 10), percent=20)
+    before = {
+        day: Project.objects.with_progress(day).get().planned_percent
+        for day in (date(2019, 12, 31), date(2020, 3, 14))
+    }
+    services.save_plan(
+        project=project,
+        user=user,
+        steps=[
+            services.StepValues(
+                None, "ใหม่", Decimal(100), date(2020, 3, 1), date(2020, 3, 31)
+            )
+        ],
+        version=project.plan_version,
+        reason="งบประมาณล่าช้า",
+        today=date(2020, 3, 15),
+    )
+    for day, planned in before.items():
+        assert Project.objects.with_progress(day).get().planned_percent == planned
+        assert project.planned_percent(day) == planned
+    # From the revision on, the new plan is in force: all of March is planned.
+    assert Project.objects.with_progress(date(2020, 3, 15)).get().planned_percent == (
+        progress.planned_percent(project.steps.all(), date(2020, 3, 15))
+    )
 
 
 def test_progress_summary_counts_statuses_and_averages():

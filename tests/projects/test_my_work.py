@@ -9,6 +9,7 @@ from django.utils import translation
 
 from tests.factories import (
     DepartmentFactory,
+    PlanStepFactory,
     ProgressUpdateFactory,
     ProjectFactory,
     UserFactory,
@@ -52,13 +53,18 @@ def staff(client, settings):
 
 
 def make_projects(department):
-    """Four projects of FY 2563 in each state a month can leave them in."""
-    reported = ProjectFactory(department=department, code=f"{department.code}-1")
+    """Four projects of FY 2563 in each state a month can leave them in; their
+    plans start on 1 March 2020, so March is the first month they owe."""
+    projects = []
+    for number in range(1, 5):
+        project = ProjectFactory(
+            department=department, code=f"{department.code}-{number}"
+        )
+        PlanStepFactory(project=project, planned_start=date(2020, 3, 1))
+        projects.append(project)
+    reported, late, never, complete = projects
     ProgressUpdateFactory(project=reported, report_date=date(2020, 3, 10), percent=40)
-    late = ProjectFactory(department=department, code=f"{department.code}-2")
     ProgressUpdateFactory(project=late, report_date=date(2020, 2, 15), percent=20)
-    never = ProjectFactory(department=department, code=f"{department.code}-3")
-    complete = ProjectFactory(department=department, code=f"{department.code}-4")
     ProgressUpdateFactory(project=complete, report_date=date(2020, 1, 10), percent=100)
     return reported, late, never, complete
 
@@ -108,7 +114,12 @@ def test_after_the_due_day_unreported_projects_are_overdue_and_listed_first(
         (reported.code, False, False),
         (complete.code, False, False),
     ]
-    assert response.context["counts"] == {"overdue": 2, "due": 0, "total": 4}
+    assert response.context["counts"] == {
+        "overdue": 2,
+        "missing": 2,
+        "due": 0,
+        "total": 4,
+    }
     html = response.content.decode()
     assert '<strong class="h4 mb-0" data-count="overdue">2</strong>' in html
     assert '<strong class="h4 mb-0" data-count="total">4</strong>' in html
@@ -127,10 +138,28 @@ def test_before_the_due_day_unreported_projects_are_due_not_overdue(
         (reported.code, False, False),
         (complete.code, False, False),
     ]
-    assert response.context["counts"] == {"overdue": 0, "due": 2, "total": 4}
+    assert response.context["counts"] == {
+        "overdue": 0,
+        "missing": 0,
+        "due": 2,
+        "total": 4,
+    }
     assert '<strong class="h4 mb-0" data-count="due">2</strong>' in (
         response.content.decode()
     )
+
+
+def test_every_missing_month_of_the_year_is_counted(client, staff, today):
+    _user, department = staff
+    project = ProjectFactory(department=department)
+    PlanStepFactory(project=project)  # from 1 October 2019
+    ProgressUpdateFactory(project=project, report_date=date(2020, 2, 10), percent=30)
+    response = client.get(URL)
+    # October to January and March: five months, on 28 March 2020.
+    assert response.context["counts"]["missing"] == 5
+    html = response.content.decode()
+    assert '<strong class="h4 mb-0" data-count="missing">5</strong>' in html
+    assert 'data-missing="5"' in html
 
 
 def test_each_project_has_a_report_now_button_to_its_update_form(

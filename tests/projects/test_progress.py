@@ -108,22 +108,80 @@ def test_status(actual, planned, expected):
     assert progress.status(actual, planned, 10) == expected
 
 
+FY2563 = [
+    (2019, 10), (2019, 11), (2019, 12), (2020, 1), (2020, 2), (2020, 3),
+    (2020, 4), (2020, 5), (2020, 6), (2020, 7), (2020, 8), (2020, 9),
+]  # fmt: skip
+
+
+def missing(reports, on, plan_start=date(2019, 10, 1), completed_on=None):
+    return progress.missing_months(
+        FY2563,
+        reported_mask=progress.months_mask(reports),
+        plan_start=plan_start,
+        completed_on=completed_on,
+        on=on,
+        due_day=25,
+    )
+
+
 @pytest.mark.parametrize(
-    ("last", "on", "overdue"),
+    ("reports", "on", "expected"),
     [
-        (date(2020, 8, 20), date(2020, 9, 25), False),  # due day not passed yet
-        (date(2020, 8, 20), date(2020, 9, 26), True),
-        (date(2020, 9, 1), date(2020, 9, 26), False),
-        (None, date(2020, 9, 26), True),
-        (None, date(2020, 9, 10), False),
+        # The due day has not passed: September is not missing yet.
+        ([date(2020, 8, 20)], date(2020, 9, 25), FY2563[:10]),
+        ([date(2020, 8, 20)], date(2020, 9, 26), FY2563[:10] + [(2020, 9)]),
+        ([date(2020, 9, 1)], date(2020, 9, 26), FY2563[:11]),
+        ([], date(2019, 10, 25), []),
+        ([], date(2019, 10, 26), [(2019, 10)]),
+        # Every missing month counts, not only the latest.
+        (
+            [date(2019, 10, 3), date(2019, 12, 30), date(2020, 2, 1)],
+            date(2020, 3, 1),
+            [(2019, 11), (2020, 1)],
+        ),
     ],
 )
-def test_report_overdue_after_the_due_day_with_no_report_that_month(last, on, overdue):
-    assert progress.report_overdue(last, on, 25) is overdue
+def test_every_owed_month_without_a_report_is_missing(reports, on, expected):
+    assert missing(reports, on) == expected
 
 
-def test_a_complete_project_is_never_overdue():
-    assert progress.report_overdue(None, date(2020, 9, 30), 25, complete=True) is False
+def test_no_month_is_owed_before_the_plan_starts():
+    # The plan starts after December's due day: October to December are not owed.
+    assert missing([], date(2020, 1, 26), plan_start=date(2019, 12, 26)) == [(2020, 1)]
+    assert missing([], date(2020, 1, 26), plan_start=None) == []
+
+
+def test_a_complete_project_owes_no_later_month():
+    done = date(2020, 1, 10)
+    assert missing([done], date(2020, 9, 30), completed_on=done) == FY2563[:3]
+
+
+def test_a_short_month_is_due_on_its_last_day():
+    assert progress.month_due(2020, 2, 30) == date(2020, 2, 29)
+    assert progress.month_due(2020, 3, 30) == date(2020, 3, 30)
+
+
+def test_report_due_now_until_this_month_has_a_report():
+    kwargs = {"plan_start": date(2019, 10, 1), "completed_on": None, "due_day": 25}
+    on = date(2020, 3, 10)
+    assert progress.report_due_now(reported_mask=0, on=on, **kwargs) is True
+    mask = progress.months_mask([date(2020, 3, 2)])
+    assert progress.report_due_now(reported_mask=mask, on=on, **kwargs) is False
+
+
+def test_planned_percent_comes_from_the_revision_in_force():
+    original = [Step(Decimal(100), date(2019, 10, 1), date(2020, 9, 30))]
+    current = [Step(Decimal(100), date(2020, 3, 1), date(2020, 3, 1))]
+    revisions = [progress.Revision(None, date(2020, 2, 1), original)]
+    before, after = date(2020, 1, 31), date(2020, 3, 1)
+    assert progress.planned_in_force(revisions, current, before) == (
+        progress.planned_percent(original, before)
+    )
+    assert progress.planned_in_force(revisions, current, after) == Decimal(100)
+    # A revision whose window is empty (two on one day) is never in force.
+    empty = progress.Revision(date(2020, 2, 1), date(2020, 2, 1), current)
+    assert not empty.in_force(date(2020, 2, 1))
 
 
 def test_planned_curve_shows_each_milestone_as_a_jump():

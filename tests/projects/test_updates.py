@@ -300,7 +300,8 @@ def test_form_query_count_does_not_grow(
         ProgressUpdateFactory(project=project, report_date=date(2020, month, 1))
     client.force_login(staff)
     url = reverse("projects:update-create", args=[project.code])
-    with django_assert_num_queries(8):
+    # Session and user, the user's departments, project, steps, updates, locks.
+    with django_assert_num_queries(9):
         assert client.get(url).status_code == 200
 
 
@@ -319,9 +320,11 @@ class TestLockedQuarters:
         self, client, project, staff, english, lock
     ):
         client.force_login(staff)
+        lock.locked_by = UserFactory(first_name="Somsri", last_name="Evaluator")
+        lock.save()
         response = post_update(client, project, report_date="15/6/2563")
         assert response.status_code == 200
-        assert "locked this quarter" in response.content.decode()
+        assert "Q3 FY 2563 was locked by Somsri Evaluator" in response.content.decode()
         assert ProgressUpdate.objects.count() == 0
 
     def test_staff_cannot_move_or_delete_a_report_out_of_a_locked_quarter(
@@ -360,6 +363,24 @@ class TestLockedQuarters:
         client.force_login(staff)
         assert post_update(client, project, report_date="15/6/2563").status_code == 302
 
-    def test_admins_may_still_correct_a_locked_quarter(self, client, project, lock):
+    def test_admins_too_must_reopen_a_locked_quarter_first(self, client, project, lock):
         client.force_login(UserFactory(role="admin", is_superuser=True))
-        assert post_update(client, project, report_date="15/6/2563").status_code == 302
+        assert post_update(client, project, report_date="15/6/2563").status_code == 200
+        assert ProgressUpdate.objects.count() == 0
+
+    def test_locked_reports_offer_no_edit_or_delete_links(
+        self, client, project, staff, english, lock
+    ):
+        locked = ProgressUpdateFactory(project=project, report_date=date(2020, 4, 1))
+        open_ = ProgressUpdateFactory(project=project, report_date=date(2020, 3, 1))
+        client.force_login(staff)
+        html = client.get(project.get_absolute_url()).content.decode()
+        edit = reverse("projects:update-edit", args=[project.code, locked.pk])
+        assert edit not in html
+        assert reverse("projects:update-edit", args=[project.code, open_.pk]) in html
+        assert "was locked by" in html
+        assert 'data-testid="update-locked"' in html
+        # The form itself says so before anything is typed, and offers no fields.
+        page = client.get(edit).content.decode()
+        assert 'data-testid="lock-notice"' in page
+        assert 'name="percent"' not in page

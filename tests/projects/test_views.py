@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from projects.models import PlanRevision, PlanRevisionStep
 from tests.factories import (
     DepartmentFactory,
     EvaluationCriterionFactory,
@@ -208,8 +209,27 @@ class TestProjectDetail:
             ProjectFactory(predecessor=project, fiscal_year=2564)
         for _ in range(size):
             add_kpi(project, results=[(q, q) for q in range(1, size + 1)])
-        with django_assert_num_queries(12):
-            assert client.get(project.get_absolute_url()).status_code == 200
+        for number in range(1, size + 1):
+            revision = PlanRevision.objects.create(
+                project=project,
+                number=number,
+                valid_from=date(2019, 10, number) if number > 1 else None,
+                valid_until=date(2019, 10, number + 1),
+                reason="ปรับแผน",
+            )
+            PlanRevisionStep.objects.create(
+                revision=revision,
+                number=1,
+                description="เดิม",
+                weight=100,
+                planned_start=date(2019, 10, 1),
+                planned_end=date(2020, 9, 30),
+            )
+        # 12 before plan revisions, + the revisions and their steps.
+        with django_assert_num_queries(14):
+            response = client.get(project.get_absolute_url())
+            assert response.status_code == 200
+        assert response.content.decode().count("data-revision=") == size
 
 
 class TestProjectPrint:

@@ -314,7 +314,7 @@ class TestDashboard:
             assert response.status_code == 200
 
 
-def expected_state(updates, year, month, on=END):
+def expected_state(updates, year, month, on=END, plan_start=date(2019, 10, 1)):
     """The compliance state of one month, re-derived from the dates by hand."""
     start = date(year, month, 1)
     end = thaicalendar.month_end(year, month)
@@ -326,7 +326,13 @@ def expected_state(updates, year, month, on=END):
     in_month = sorted(day for day, _p in updates if start <= day <= min(end, on))
     if in_month:
         return "on_time" if in_month[0] <= due else "late"
-    return "missing" if due < on else "not_due"
+    if due >= on:
+        return "not_due"
+    return "missing" if plan_start is not None and plan_start <= due else "not_started"
+
+
+def plan_start(project):
+    return min((step.planned_start for step in project.steps.all()), default=None)
 
 
 class TestCompliance:
@@ -341,7 +347,8 @@ class TestCompliance:
             project = projects[name]
             updates = [(u.report_date, u.percent) for u in project.updates.all()]
             assert rows[project.code].states == [
-                expected_state(updates, y, m) for y, m in thaicalendar.fiscal_months(FY)
+                expected_state(updates, y, m, plan_start=plan_start(project))
+                for y, m in thaicalendar.fiscal_months(FY)
             ]
         assert rows[projects["steady"].code].states[:4] == [
             "on_time",
@@ -363,7 +370,7 @@ class TestCompliance:
         for project in projects.values():
             updates = [(u.report_date, u.percent) for u in project.updates.all()]
             for index, (y, m) in enumerate(months):
-                state = expected_state(updates, y, m)
+                state = expected_state(updates, y, m, plan_start=plan_start(project))
                 if state in ("on_time", "late", "missing"):
                     position = ("on_time", "late", "missing").index(state)
                     expected[project.department][index][position] += 1
