@@ -97,10 +97,10 @@ class ReadOnlyAdminMixin:
 
 
 def be_date(name: str, label: str) -> Callable[[Any], str]:
-    """A changelist column showing a date field in the Buddhist era."""
+    """A column (a ModelAdmin method) showing a date field in the Buddhist era."""
 
     @admin.display(description=label, ordering=name)
-    def column(obj) -> str:
+    def column(_admin, obj) -> str:
         value = getattr(obj, name)
         if value is None:
             return "–"
@@ -315,6 +315,11 @@ class ProgressUpdateAdminForm(ProgressUpdateForm):
     """The portal's update form (dates in the fiscal year and not ahead, one report
     a date, a plan totalling 100, warnings to confirm) with the project to choose."""
 
+    # The model's version is not editable, so the version the form was opened at
+    # travels under another name.
+    version = None
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta(ProgressUpdateForm.Meta):
         fields = ["project", *ProgressUpdateForm.Meta.fields]
 
@@ -336,6 +341,7 @@ class ProgressUpdateAdminForm(ProgressUpdateForm):
         )
         if instance is not None and instance.pk:
             self.fields["project"].disabled = True
+            self.fields["seen_version"].initial = instance.version
 
     def clean(self) -> dict[str, Any]:
         if self.project.pk is None:
@@ -345,7 +351,7 @@ class ProgressUpdateAdminForm(ProgressUpdateForm):
         days = [day] if day else []
         if self.instance.pk:
             days.append(self.instance.report_date)
-            if self.cleaned_data.get("version") != self.instance.version:
+            if self.cleaned_data.get("seen_version") != self.instance.version:
                 raise forms.ValidationError(CONFLICT_MESSAGE, code="conflict")
         try:
             services.check_unlocked(
@@ -355,7 +361,16 @@ class ProgressUpdateAdminForm(ProgressUpdateForm):
             )
         except services.LockedError as error:
             raise forms.ValidationError(str(error), code="locked") from None
-        return super().clean()
+        try:
+            return super().clean()
+        except forms.ValidationError as error:
+            # The admin has no warnings box: the warnings join the error.
+            raise forms.ValidationError(
+                [
+                    *(w.message for w in getattr(self, "warnings", [])),
+                    *error.messages,
+                ]
+            ) from None
 
 
 CONFLICT_MESSAGE = _(
@@ -377,7 +392,7 @@ class ProgressUpdateAdmin(PortalModelAdmin):
         "done",
         "problems",
         "obstacles",
-        "version",
+        "seen_version",
         "confirm",
     ]
     list_display = ["project", "day", "percent", "author", "updated_at"]
@@ -386,6 +401,7 @@ class ProgressUpdateAdmin(PortalModelAdmin):
     list_select_related = ["project", "author"]
     search_fields = ["project__code", "project__name_th", "done"]
     raw_id_fields = ["project", "author"]
+    date_hierarchy = "report_date"
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         values = {
@@ -397,7 +413,7 @@ class ProgressUpdateAdmin(PortalModelAdmin):
                 user=request.user,
                 values=values,
                 update=obj if change else None,
-                version=form.cleaned_data.get("version"),
+                version=form.cleaned_data.get("seen_version"),
             )
         except (services.ConflictError, services.DuplicateError):
             messages.error(request, CONFLICT_MESSAGE)

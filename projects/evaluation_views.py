@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -34,7 +35,7 @@ from projects.forms import (
     QuarterScopeForm,
     ReopenForm,
 )
-from projects.models import Department, Project, QuarterLock
+from projects.models import Department, FiscalYearReopening, Project, QuarterLock
 from projects.services import ConflictError
 from reports import charts, dashboard
 
@@ -594,6 +595,79 @@ def indicator_evaluate(request: HttpRequest, code: str, quarter: int) -> HttpRes
     )
 
 
+class YearReopenForm(forms.Form):
+    """Reopening a closed fiscal year, which needs a reason."""
+
+    reason = forms.CharField(
+        label=_lazy("Reason for reopening the year"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": _lazy(
+                "Give the reason for reopening: staff will be able to change the "
+                "year's reports, results and plans again."
+            )
+        },
+    )
+
+
+def _year_state(fiscal_year: int) -> dict:
+    """The fiscal year's closing: when it closes, whether it is closed, and its
+    active reopening (if any)."""
+    return {
+        "closes_on": access.year_closes_on(fiscal_year),
+        "closed": access.year_closed(fiscal_year),
+        "reopening": FiscalYearReopening.objects.active()
+        .filter(fiscal_year=fiscal_year)
+        .select_related("reopened_by")
+        .first(),
+    }
+
+
+@access.evaluator_only
+@require_POST
+def year_reopen(request: HttpRequest, fy: int) -> HttpResponse:
+    """Reopen a closed fiscal year, with a reason."""
+    _check_quarter(fy)
+    form = YearReopenForm(request.POST, prefix="year")
+    if form.is_valid():
+        try:
+            evaluations.reopen_year(
+                fiscal_year=fy, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except evaluations.YearNotClosedError:
+            form.add_error(None, _("This fiscal year is not closed."))
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(year)s is reopened: staff can change its reports, results "
+                    "and plans until it is closed again."
+                )
+                % {"year": thaicalendar.format_fiscal_year(fy, _lang())},
+            )
+            return redirect("projects:evaluation-summary", fy)
+    return _summary_page(request, fy, year_form=form)
+
+
+@access.evaluator_only
+@require_POST
+def year_close(request: HttpRequest, fy: int) -> HttpResponse:
+    """Close a reopened fiscal year again."""
+    _check_quarter(fy)
+    try:
+        evaluations.close_year(fiscal_year=fy, user=request.user)
+    except evaluations.YearNotReopenedError:
+        messages.error(request, _("This fiscal year is not reopened."))
+    else:
+        messages.success(
+            request,
+            _("%(year)s is closed again.")
+            % {"year": thaicalendar.format_fiscal_year(fy, _lang())},
+        )
+    return redirect("projects:evaluation-summary", fy)
+
+
 @access.evaluator_only
 @require_safe
 def evaluation_summary(request: HttpRequest, fy: int) -> HttpResponse:
@@ -602,6 +676,12 @@ def evaluation_summary(request: HttpRequest, fy: int) -> HttpResponse:
     asked = _asked_fiscal_year(request)
     if asked and asked != fy:
         return redirect("projects:evaluation-summary", asked)
+    return _summary_page(request, fy, year_form=YearReopenForm(prefix="year"))
+
+
+def _summary_page(
+    request: HttpRequest, fy: int, year_form: YearReopenForm
+) -> HttpResponse:
     filter_form = QuarterFilterForm(request.GET)
     department = filter_form.selected()
     criteria = list(EvaluationCriterion.objects.filter(fiscal_year=fy))
@@ -620,6 +700,8 @@ def evaluation_summary(request: HttpRequest, fy: int) -> HttpResponse:
             "department": department,
             "filter_form": filter_form,
             "departments": filter_form.fields["department"].queryset,
+            "year": _year_state(fy),
+            "year_form": year_form,
             "figure": charts.scores_by_quarter(
                 [
                     (item.label, quarter, average)

@@ -30,10 +30,11 @@ from indicators.models import (
     IndicatorEvaluation,
     IndicatorResult,
 )
-from projects import progress, quality, thaicalendar
+from projects import access, progress, quality, thaicalendar
 from projects.models import (
     PERCENT_FIELD,
     Department,
+    FiscalYearReopening,
     PlanStep,
     ProgressUpdate,
     Project,
@@ -311,6 +312,51 @@ def reopen_quarter(
         _stamp(lock, user)
         lock.save()
     return lock
+
+
+class YearNotClosedError(Exception):
+    """The fiscal year is open: it has not closed yet, or is reopened already."""
+
+
+class YearNotReopenedError(Exception):
+    """There is no active reopening of the fiscal year to close again."""
+
+
+def reopen_year(*, fiscal_year: int, user, reason: str) -> FiscalYearReopening:
+    """Reopen a fiscal year that closed by itself, saying why (audited)."""
+    if not reason.strip():
+        raise ValueError("a reason is required to reopen a fiscal year")
+    try:
+        with transaction.atomic():
+            if not access.year_closed(fiscal_year):
+                raise YearNotClosedError
+            reopening = FiscalYearReopening(
+                fiscal_year=fiscal_year, reason=reason, reopened_by=user
+            )
+            _stamp(reopening, user)
+            reopening.save()
+    except IntegrityError as error:
+        # Another evaluator reopened it between the check and the write.
+        raise YearNotClosedError from error
+    return reopening
+
+
+def close_year(*, fiscal_year: int, user) -> FiscalYearReopening:
+    """Close a reopened fiscal year again; the reopening keeps who closed it."""
+    with transaction.atomic():
+        reopening = (
+            FiscalYearReopening.objects.active()
+            .select_for_update()
+            .filter(fiscal_year=fiscal_year)
+            .first()
+        )
+        if reopening is None:
+            raise YearNotReopenedError
+        reopening.closed_at = timezone.now()
+        reopening.closed_by = user
+        _stamp(reopening, user)
+        reopening.save()
+    return reopening
 
 
 # Reads

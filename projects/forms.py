@@ -264,7 +264,7 @@ class ProgressUpdateForm(ConfirmWarningsForm, forms.ModelForm):
         self.steps = steps
         self.others = [u for u in others if u.pk != self.instance.pk]
         self.fields["percent"].widget.attrs.update({"min": "0", "max": "100"})
-        if self.instance.pk:
+        if self.instance.pk and "version" in self.fields:
             self.fields["version"].initial = self.instance.version
 
     def clean_report_date(self) -> date:
@@ -300,15 +300,11 @@ class ProgressUpdateForm(ConfirmWarningsForm, forms.ModelForm):
             for u in self.others
         ]
         mine = quality.UpdateFact(day, percent, cleaned_data.get("problems", ""))
-        # Only what this report changes: flags the other reports had already stay.
-        known = {(flag.code, flag.day) for flag in quality.update_flags(facts)}
-        warnings = [
-            flag
-            for flag in quality.update_flags([*facts, mine])
-            if (flag.code, flag.day) not in known
-        ]
-        planned = progress.planned_percent(self.steps, day)
-        behind = percent - planned < -settings.BEHIND_THRESHOLD
+        warnings = quality.neighbour_flags(mine, facts)
+        planned = self.project.planned_percent(day)
+        behind = progress.status(percent, planned, settings.BEHIND_THRESHOLD) == (
+            progress.Status.BEHIND
+        )
         warnings += quality.behind_without_problems(behind, mine.problems)
         return warnings
 

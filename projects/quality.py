@@ -38,34 +38,58 @@ def _label(day: date) -> str:
     return thaicalendar.format_date(day, "short", get_language() or "th")
 
 
+def pair_flags(before: UpdateFact, after: UpdateFact) -> list[Flag]:
+    """A fall in cumulative %, or a jump of more than 50 points, from one report
+    to the next."""
+    if after.percent < before.percent:
+        return [
+            Flag(
+                "percent_down",
+                _("Progress fell from %(before)s%% to %(after)s%% on %(date)s.")
+                % {
+                    "before": before.percent,
+                    "after": after.percent,
+                    "date": _label(after.report_date),
+                },
+                day=after.report_date,
+            )
+        ]
+    if after.percent - before.percent > JUMP_LIMIT:
+        return [
+            Flag(
+                "percent_jump",
+                _("Progress jumped by more than %(limit)s points on %(date)s.")
+                % {"limit": JUMP_LIMIT, "date": _label(after.report_date)},
+                day=after.report_date,
+            )
+        ]
+    return []
+
+
 def update_flags(updates: Sequence[UpdateFact]) -> list[Flag]:
     """Cumulative % going down, and jumps of more than 50 points between reports."""
-    flags: list[Flag] = []
     ordered = sorted(updates, key=lambda u: u.report_date)
+    flags: list[Flag] = []
     for before, after in zip(ordered, ordered[1:], strict=False):
-        if after.percent < before.percent:
-            flags.append(
-                Flag(
-                    "percent_down",
-                    _("Progress fell from %(before)s%% to %(after)s%% on %(date)s.")
-                    % {
-                        "before": before.percent,
-                        "after": after.percent,
-                        "date": _label(after.report_date),
-                    },
-                    day=after.report_date,
-                )
-            )
-        elif after.percent - before.percent > JUMP_LIMIT:
-            flags.append(
-                Flag(
-                    "percent_jump",
-                    _("Progress jumped by more than %(limit)s points on %(date)s.")
-                    % {"limit": JUMP_LIMIT, "date": _label(after.report_date)},
-                    day=after.report_date,
-                )
-            )
+        flags += pair_flags(before, after)
     return flags
+
+
+def neighbour_flags(report: UpdateFact, others: Sequence[UpdateFact]) -> list[Flag]:
+    """The flags a report raises against its neighbours: the report before it and
+    the report after it (a report inserted between two is checked both ways)."""
+    before = max(
+        (u for u in others if u.report_date < report.report_date),
+        key=lambda u: u.report_date,
+        default=None,
+    )
+    after = min(
+        (u for u in others if u.report_date > report.report_date),
+        key=lambda u: u.report_date,
+        default=None,
+    )
+    flags = pair_flags(before, report) if before else []
+    return flags + (pair_flags(report, after) if after else [])
 
 
 def report_date_errors(day: date, fiscal_year: int, today: date) -> list[Flag]:

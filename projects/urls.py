@@ -39,6 +39,16 @@ urlpatterns = [
         name="evaluation-summary",
     ),
     path(
+        "evaluations/<int:fy>/reopen/",
+        evaluation_views.year_reopen,
+        name="evaluation-year-reopen",
+    ),
+    path(
+        "evaluations/<int:fy>/close/",
+        evaluation_views.year_close,
+        name="evaluation-year-close",
+    ),
+    path(
         "evaluations/<int:fy>/<int:quarter>/",
         evaluation_views.quarter_overview,
         name="evaluation-quarter",

@@ -14,6 +14,8 @@ from django.urls import reverse
 
 from projects.models import (
     Department,
+    FiscalYearReopening,
+    PlanRevision,
     PlanStep,
     Profile,
     ProgressUpdate,
@@ -78,6 +80,17 @@ def build_locks(n: int) -> list[QuarterLock]:
     ]
 
 
+def build_reopenings(n: int) -> list[FiscalYearReopening]:
+    return [
+        FiscalYearReopening.objects.create(
+            fiscal_year=2500 + number,
+            reason="แก้ไข",
+            reopened_by=UserFactory(),
+        )
+        for number in range(n)
+    ]
+
+
 def build_projects(n: int) -> list[Project]:
     return [ProjectFactory() for _ in range(n)]
 
@@ -92,8 +105,11 @@ BUILDERS: dict[type[models.Model], tuple[Callable[[int], list], int]] = {
     ProgressUpdate: (build_updates, 9),
     ProjectEvaluation: (build_evaluations, 8),
     QuarterLock: (build_locks, 8),
+    FiscalYearReopening: (build_reopenings, 6),
     User: (build_users, 5),
 }
+# Written only through the portal's pages, where their rules live: the admin shows.
+READ_ONLY = {PlanStep, ProjectEvaluation, QuarterLock, FiscalYearReopening}
 
 
 def admin_url(model: type[models.Model], action: str, *args) -> str:
@@ -127,11 +143,12 @@ def test_changelist_add_and_change_pages_answer_200(admin_client, model):
     (obj,) = build(1)
     for url in (
         admin_url(model, "changelist"),
-        admin_url(model, "add"),
         admin_url(model, "change", obj.pk),
     ):
         response = admin_client.get(url)
         assert response.status_code == 200, url
+    add = admin_client.get(admin_url(model, "add"))
+    assert add.status_code == (403 if model in READ_ONLY else 200)
 
 
 @pytest.mark.parametrize("rows", [3, 12])
@@ -315,12 +332,17 @@ def test_project_change_page_shows_steps_updates_and_evaluations(admin_client):
     ProgressUpdateFactory(project=project, done="สำรวจพื้นที่แล้ว")
     ProjectEvaluationFactory(project=project, quarter=1, score=Decimal(85))
     response = admin_client.get(admin_url(Project, "change", project.pk))
-    assert inline_models(response) == [PlanStep, ProgressUpdate, ProjectEvaluation]
+    assert inline_models(response) == [
+        PlanStep,
+        PlanRevision,
+        ProgressUpdate,
+        ProjectEvaluation,
+    ]
     initial_rows = [
         f.formset.initial_form_count()
         for f in response.context["inline_admin_formsets"]
     ]
-    assert initial_rows == [2, 1, 1]
+    assert initial_rows == [2, 0, 1, 1]
     assert "สำรวจพื้นที่แล้ว" in response.content.decode()
 
 
@@ -338,15 +360,15 @@ def test_project_change_page_query_count_does_not_grow_with_rows(
             project=project, quarter=number, evaluator=UserFactory()
         )
     ContentType.objects.clear_cache()
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = admin_client.get(admin_url(Project, "change", project.pk))
     formsets = response.context["inline_admin_formsets"]
-    assert [f.formset.initial_form_count() for f in formsets] == [rows] * 3
+    assert [f.formset.initial_form_count() for f in formsets] == [rows, 0, rows, rows]
 
 
-def test_update_added_in_the_project_page_records_the_admin_as_author(
-    admin_client, admin_user
-):
+def test_the_project_page_cannot_add_updates_past_their_rules(admin_client):
+    """The inline is read-only: updates are written through ProgressUpdateAdmin
+    and the portal, which run the update rules (tests/projects/test_admin_rules)."""
     project = ProjectFactory()
     url = admin_url(Project, "change", project.pk)
     data = post_data(admin_client.get(url))
@@ -355,20 +377,10 @@ def test_update_added_in_the_project_page_records_the_admin_as_author(
             "updates-TOTAL_FORMS": "1",
             "updates-0-report_date": "2020-01-31",
             "updates-0-percent": "25",
-            "updates-0-done": "ลงพื้นที่สำรวจ",
-            "updates-0-problems": "ไม่มี",
-            "updates-0-obstacles": "-",
         }
     )
-    response = admin_client.post(url, data)
-    assert response.status_code == 302, response.context["inline_admin_formsets"]
-    update = project.updates.get()
-    assert (update.percent, update.problems, update.obstacles, update.author) == (
-        Decimal(25),
-        "",
-        "",
-        admin_user,
-    )
+    admin_client.post(url, data)
+    assert not project.updates.exists()
 
 
 def test_existing_update_keeps_its_author_when_the_project_is_saved(admin_client):
@@ -458,7 +470,7 @@ def test_project_added_with_objectives_one_per_line(admin_client):
             "targets": "",
             **{
                 f"{prefix}-{key}": value
-                for prefix in ("steps", "updates", "evaluations")
+                for prefix in ("steps", "plan_revisions", "updates", "evaluations")
                 for key, value in {
                     "TOTAL_FORMS": "0",
                     "INITIAL_FORMS": "0",

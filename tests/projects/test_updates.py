@@ -157,6 +157,38 @@ class TestWarnings:
         assert confirmed.status_code == 302
         assert ProgressUpdate.objects.count() == before + 1
 
+    @pytest.mark.parametrize(
+        ("before", "after", "percent", "code"),
+        [
+            (20, 30, "50", "percent_down"),  # the report after it falls to 30
+            (20, 10, "50", "percent_down"),  # a new, larger fall than 20 → 10
+            (60, 95, "5", "percent_jump"),  # the next report jumps by 90
+            (20, 30, "10", "percent_down"),  # a fall from the report before
+        ],
+    )
+    def test_a_report_inserted_between_two_is_checked_against_both(
+        self, client, project, staff, english, before, after, percent, code
+    ):
+        ProgressUpdateFactory(
+            project=project, report_date=date(2020, 4, 1), percent=before
+        )
+        ProgressUpdateFactory(
+            project=project, report_date=date(2020, 8, 1), percent=after
+        )
+        client.force_login(staff)
+        response = post_update(client, project, percent=percent, problems="งบล่าช้า")
+        assert response.status_code == 200
+        assert f'data-warning="{code}"' in response.content.decode()
+        assert ProgressUpdate.objects.count() == 2
+
+    def test_an_insert_that_fits_between_its_neighbours_needs_no_confirmation(
+        self, client, project, staff
+    ):
+        ProgressUpdateFactory(project=project, report_date=date(2020, 4, 1), percent=60)
+        ProgressUpdateFactory(project=project, report_date=date(2020, 8, 1), percent=90)
+        client.force_login(staff)
+        assert post_update(client, project, percent="75").status_code == 302
+
     def test_on_track_report_needs_no_confirmation(self, client, project, staff):
         ProgressUpdateFactory(project=project, report_date=date(2020, 5, 1), percent=60)
         client.force_login(staff)
