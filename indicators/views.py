@@ -23,7 +23,7 @@ from projects import access, progress, quality, thaicalendar
 from projects.cache import public_page
 from projects.models import Project
 from projects.services import ConflictError, DuplicateError, LockedError
-from projects.views import _reading_date, selected_fiscal_year
+from projects.views import reading_date, selected_fiscal_year
 from reports import charts
 
 PAGE_SIZE = 25
@@ -93,7 +93,7 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
 def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     indicator = get_object_or_404(Indicator.objects.for_page(), code=code)
     lang = get_language() or "th"
-    on = _reading_date(indicator.fiscal_year)
+    on = reading_date(indicator.fiscal_year)
     criteria = list(
         EvaluationCriterion.objects.filter(fiscal_year=indicator.fiscal_year)
     )

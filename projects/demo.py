@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from indicators.models import (
     CriterionScore,
@@ -28,7 +29,8 @@ from indicators.models import (
     IndicatorEvaluation,
     IndicatorResult,
 )
-from projects import progress
+from projects import progress, services, thaicalendar
+from projects.history import IMPORTED
 from projects.models import (
     Department,
     PlanStep,
@@ -36,6 +38,7 @@ from projects.models import (
     ProgressUpdate,
     Project,
     ProjectEvaluation,
+    QuarterLock,
 )
 
 SEED_PROJECT_CODE = "21000000-3152"
@@ -398,34 +401,46 @@ def write_seed_project() -> tuple[Project, bool]:
     department, _created = Department.objects.get_or_create(
         code=DEPARTMENT["code"], defaults=DEPARTMENT
     )
-    project = Project.objects.create(department=department, **PROJECT)
-    PlanStep.objects.bulk_create(
-        PlanStep(
-            project=project,
-            number=step.number,
-            description=step.description,
-            weight=step.weight,
-            planned_start=step.planned_start,
-            planned_end=step.planned_end,
-        )
-        for step in STEPS
+    project = Project(department=department, **PROJECT)
+    project._change_reason = IMPORTED
+    project.save()
+    bulk_create_with_history(
+        [
+            PlanStep(
+                project=project,
+                number=step.number,
+                description=step.description,
+                weight=step.weight,
+                planned_start=step.planned_start,
+                planned_end=step.planned_end,
+            )
+            for step in STEPS
+        ],
+        PlanStep,
+        default_change_reason=IMPORTED,
     )
-    ProgressUpdate.objects.bulk_create(
-        ProgressUpdate(
-            project=project,
-            report_date=update.report_date,
-            percent=update.percent,
-            done=update.done,
-            problems=update.problems,
-            obstacles=update.obstacles,
-        )
-        for update in UPDATES
+    bulk_create_with_history(
+        [
+            ProgressUpdate(
+                project=project,
+                report_date=update.report_date,
+                percent=update.percent,
+                done=update.done,
+                problems=update.problems,
+                obstacles=update.obstacles,
+            )
+            for update in UPDATES
+        ],
+        ProgressUpdate,
+        default_change_reason=IMPORTED,
     )
-    ProjectEvaluation.objects.create(
+    evaluation = ProjectEvaluation(
         project=project,
         quarter=PROJECT_EVALUATION_QUARTER,
         score=PROJECT_EVALUATION_SCORE,
     )
+    evaluation._change_reason = IMPORTED
+    evaluation.save()
     indicator, created = Indicator.objects.get_or_create(
         code=INDICATOR["code"], defaults={**INDICATOR, "department": department}
     )
@@ -494,3 +509,126 @@ def write_demo_users(*, other_department: Department | None) -> list[DemoUser]:
         if spec.member_of_other_department and other_department is not None:
             other_department.members.add(user)
     return list(DEMO_USERS)
+
+
+# Work for the demo's staff login in the current fiscal year: projects of the seed's
+# department with plans under way, some months reported and some missing.
+STAFF_WORK = (
+    ("4001", "โครงการพัฒนาระบบติดตามและประเมินผลโครงการของกรุงเทพมหานคร", 1.0),
+    ("4002", "โครงการจัดทำแผนปฏิบัติราชการกรุงเทพมหานครประจำปี", 0.5),
+    ("4003", "กิจกรรมสำรวจความพึงพอใจของประชาชนต่อการให้บริการ", 0.0),
+    ("4004", "โครงการศึกษาแนวทางการพัฒนาเมืองอัจฉริยะระยะที่ 2", 1.0),
+)
+STAFF_STEPS = (
+    ("ศึกษาข้อมูลและจัดทำแผนการดำเนินงาน", Decimal(20)),
+    ("ประชุมหารือหน่วยงานที่เกี่ยวข้อง", Decimal(30)),
+    ("ดำเนินการตามแผนและติดตามผล", Decimal(35)),
+    ("สรุปผลและจัดทำรายงาน", Decimal(15)),
+)
+
+
+@transaction.atomic
+def write_staff_work(today: date) -> int:
+    """The seed department's projects of the current fiscal year, each with a plan
+    over the year and reports for some of the months already due; returns how many
+    were written (none when they are there already)."""
+    fiscal_year = thaicalendar.fiscal_year_of(today)
+    department = Department.objects.get(code=DEPARTMENT["code"])
+    start, end = thaicalendar.fiscal_year_bounds(fiscal_year)
+    quarter = (end - start) / 4
+    written = 0
+    for number, name, reported in STAFF_WORK:
+        code = f"{DEPARTMENT['code']}-{number}"
+        if Project.objects.filter(code=code).exists():
+            continue
+        project = Project.objects.create(
+            code=code,
+            name_th=name,
+            kind=Project.Kind.PROJECT,
+            department=department,
+            fiscal_year=fiscal_year,
+            officer_name="นางสาวสมศรี ตั้งใจงาน",
+            officer_contact="0 2224 1234",
+            budget_owner_unit="21100100",
+            budget_implementing_unit="21100100",
+        )
+        steps = [
+            PlanStep(
+                project=project,
+                number=index + 1,
+                description=description,
+                weight=weight,
+                planned_start=start + quarter * index,
+                planned_end=min(start + quarter * (index + 1), end),
+            )
+            for index, (description, weight) in enumerate(STAFF_STEPS)
+        ]
+        PlanStep.objects.bulk_create(steps)
+        due = [
+            (year, month)
+            for year, month in thaicalendar.fiscal_months(fiscal_year)
+            if progress.month_due(year, month, 20) < today
+        ]
+        kept = due[: round(len(due) * reported)]
+        ProgressUpdate.objects.bulk_create(
+            ProgressUpdate(
+                project=project,
+                report_date=date(year, month, 20),
+                percent=progress.planned_percent(steps, date(year, month, 20)),
+                done=f"ดำเนินการตามแผน: {steps[0].description}",
+            )
+            for year, month in kept
+        )
+        if number == REVISED_PROJECT and kept:
+            _revise(project, today)
+        written += 1
+    return written
+
+
+REVISED_PROJECT = "4004"
+
+
+def _revise(project: Project, today: date) -> None:
+    """Revise a demo plan once, as agencies do when a step slips (ขอปรับแผน)."""
+    steps = [
+        services.StepValues(
+            pk=None,
+            description=step.description,
+            weight=step.weight,
+            planned_start=step.planned_start
+            + (step.planned_end - step.planned_start) / 2
+            if step.number > 2
+            else step.planned_start,
+            planned_end=step.planned_end,
+        )
+        for step in project.steps.all()
+    ]
+    services.save_plan(
+        project=project,
+        user=None,
+        steps=steps,
+        version=project.plan_version,
+        reason="เลื่อนการดำเนินงานตามแผนเนื่องจากงบประมาณได้รับการจัดสรรล่าช้า",
+        today=today,
+    )
+
+
+@transaction.atomic
+def write_quarter_locks(today: date, evaluator) -> int:
+    """Lock, for every department, each quarter of the demo's years that ended more
+    than a fortnight ago, as the evaluators do once they have scored it."""
+    written = 0
+    for fiscal_year in {thaicalendar.fiscal_year_of(today) - n for n in range(3)}:
+        for quarter in (1, 2, 3, 4):
+            _start, end = thaicalendar.quarter_bounds(fiscal_year, quarter)
+            if (today - end).days <= 14:
+                continue
+            _lock, created = QuarterLock.objects.get_or_create(
+                fiscal_year=fiscal_year,
+                quarter=quarter,
+                department=None,
+                reopened_at=None,
+                defaults={"locked_by": evaluator},
+            )
+            written += created
+    return written

@@ -2,7 +2,7 @@
 evaluators' pages show.
 
 Writes are keyword-only functions, one transaction each, with the person stamped
-on the audit history (``_stamp``, which also makes the cached pages stale).
+on the audit history (``stamp``, which also makes the cached pages stale).
 Scores carry the version of the evaluation the person saw (0 when the quarter was
 not scored yet); a save over one that someone else made after that is refused
 with ConflictError, as in ``projects.services``.
@@ -41,7 +41,7 @@ from projects.models import (
     ProjectEvaluation,
     QuarterLock,
 )
-from projects.services import ConflictError, _stamp
+from projects.services import ConflictError, stamp
 
 
 class AlreadyLockedError(Exception):
@@ -206,7 +206,7 @@ def _score_project(
             evaluation.comment = row.comment
         evaluation.evaluator = user
         evaluation.version += 1
-    _stamp(evaluation, user)
+    stamp(evaluation, user)
     evaluation.save()
     return evaluation, True
 
@@ -241,14 +241,14 @@ def _score_indicator(
     if row.comment is not None:
         evaluation.comment = row.comment
     evaluation.evaluator = user
-    _stamp(evaluation, user)
+    stamp(evaluation, user)
     evaluation.save()
     for criterion, value in changed_scores:
         score = stored.get(criterion.pk) or CriterionScore(
             evaluation=evaluation, criterion=criterion
         )
         score.score = value
-        _stamp(score, user)
+        stamp(score, user)
         score.save()
     return evaluation, True
 
@@ -277,7 +277,7 @@ def lock_quarter(
                 department=department,
                 locked_by=user,
             )
-            _stamp(lock, user)
+            stamp(lock, user)
             lock.save()
     except IntegrityError as error:
         # Another evaluator locked it between the check and the write.
@@ -309,7 +309,7 @@ def reopen_quarter(
         lock.reopened_at = timezone.now()
         lock.reopened_by = user
         lock.reopen_reason = reason
-        _stamp(lock, user)
+        stamp(lock, user)
         lock.save()
     return lock
 
@@ -333,7 +333,7 @@ def reopen_year(*, fiscal_year: int, user, reason: str) -> FiscalYearReopening:
             reopening = FiscalYearReopening(
                 fiscal_year=fiscal_year, reason=reason, reopened_by=user
             )
-            _stamp(reopening, user)
+            stamp(reopening, user)
             reopening.save()
     except IntegrityError as error:
         # Another evaluator reopened it between the check and the write.
@@ -354,7 +354,7 @@ def close_year(*, fiscal_year: int, user) -> FiscalYearReopening:
             raise YearNotReopenedError
         reopening.closed_at = timezone.now()
         reopening.closed_by = user
-        _stamp(reopening, user)
+        stamp(reopening, user)
         reopening.save()
     return reopening
 

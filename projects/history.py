@@ -34,9 +34,17 @@ from indicators.models import (
 )
 from projects import thaicalendar
 from projects.access import user_name
-from projects.models import PlanStep, ProgressUpdate, Project, ProjectEvaluation
+from projects.models import (
+    PlanRevision,
+    PlanStep,
+    ProgressUpdate,
+    Project,
+    ProjectEvaluation,
+)
 
 CREATED, CHANGED, DELETED = "+", "~", "-"
+# The change reason of rows that came from the original portal (demo.py writes it).
+IMPORTED = "imported"
 ACTION_LABELS = {
     CREATED: pgettext_lazy("history action", "created"),
     CHANGED: pgettext_lazy("history action", "changed"),
@@ -48,6 +56,7 @@ EMPTY = "–"
 # listed among its changed fields.
 PARENT_FIELDS: dict[type[models.Model], frozenset[str]] = {
     PlanStep: frozenset({"project"}),
+    PlanRevision: frozenset({"project"}),
     ProgressUpdate: frozenset({"project"}),
     ProjectEvaluation: frozenset({"project"}),
     IndicatorResult: frozenset({"indicator"}),
@@ -239,6 +248,8 @@ def object_label(
         return row.code
     if model is PlanStep:
         return _("Step %(number)s") % {"number": row.number}
+    if model is PlanRevision:
+        return _("Plan revision %(number)s") % {"number": row.number}
     if model is ProgressUpdate:
         return thaicalendar.format_date(row.report_date, "short", lang)
     if model is ProjectEvaluation:
@@ -299,7 +310,12 @@ def entries(
                 (row.history_date, row.history_id),
                 Entry(
                     when=row.history_date,
-                    user=user_name(row.history_user),
+                    user=user_name(row.history_user)
+                    or (
+                        _("imported from the original portal")
+                        if getattr(row, "history_change_reason", None) == IMPORTED
+                        else ""
+                    ),
                     action=row.history_type,
                     model=str(record.model._meta.verbose_name),
                     label=object_label(record, context, lang, names),
@@ -356,6 +372,7 @@ def project_history(project: Project, lang: str) -> list[Entry]:
     fetched: list[tuple[type[models.Model], Q]] = [
         (Project, Q(id=project.pk)),
         (PlanStep, of_project),
+        (PlanRevision, of_project),
         (ProgressUpdate, of_project),
         (ProjectEvaluation, of_project),
         (Indicator, Q(id__in=kpi_ids)),

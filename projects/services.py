@@ -65,7 +65,7 @@ class DuplicateError(Exception):
     """The save would break a uniqueness rule (another transaction got there first)."""
 
 
-def _stamp(instance, user) -> None:
+def stamp(instance, user) -> None:
     # Makes the audit history name the person even outside a request, and makes
     # every cached page and figure stale once the write commits.
     instance._history_user = user
@@ -114,7 +114,7 @@ def save_update(
                 department_id=project.department_id,
                 days=days,
             )
-            _stamp(update, user)
+            stamp(update, user)
             update.save()
     except IntegrityError as error:
         raise DuplicateError from error
@@ -132,7 +132,7 @@ def delete_update(*, update: ProgressUpdate, user, version: int) -> None:
             department_id=update.project.department_id,
             days=[locked.report_date],
         )
-        _stamp(locked, user)
+        stamp(locked, user)
         locked.delete()
 
 
@@ -224,7 +224,7 @@ def save_plan(
             )
         kept = {values.pk for values in steps if values.pk in existing}
         for pk in existing.keys() - kept:
-            _stamp(existing[pk], user)
+            stamp(existing[pk], user)
             existing[pk].delete()
         # Move kept steps out of the way first: numbers are unique per project.
         PlanStep.objects.filter(pk__in=kept).update(number=F("number") + 10000)
@@ -236,7 +236,7 @@ def save_plan(
             step.weight = values.weight
             step.planned_start = values.planned_start
             step.planned_end = values.planned_end
-            _stamp(step, user)
+            stamp(step, user)
             step.save()
         Project.objects.filter(pk=locked.pk).update(plan_version=F("plan_version") + 1)
     return revision
@@ -251,11 +251,11 @@ def _start_revision(
     if current is None:
         # The original plan becomes revision 1, in force from the start.
         current = PlanRevision(project=project, number=1)
-        _stamp(current, user)
+        stamp(current, user)
         current.save()
     start = max(revision_start(project, today), current.valid_from or today)
     current.valid_until = start
-    _stamp(current, user)
+    stamp(current, user)
     current.save()
     PlanRevisionStep.objects.bulk_create(
         PlanRevisionStep(
@@ -275,7 +275,7 @@ def _start_revision(
         reason=reason,
         author=user,
     )
-    _stamp(revision, user)
+    stamp(revision, user)
     revision.save()
     return revision
 
@@ -289,7 +289,7 @@ def save_project(
     """Create or change a project with its strategy links."""
     try:
         with transaction.atomic():
-            _stamp(project, user)
+            stamp(project, user)
             project.save()
             if strategies is not None:
                 project.strategies.set(strategies)

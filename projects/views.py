@@ -513,7 +513,7 @@ def selected_fiscal_year(request: HttpRequest) -> int:
     return thaicalendar.fiscal_year_of(timezone.localdate())
 
 
-def _reading_date(fiscal_year: int) -> date:
+def reading_date(fiscal_year: int) -> date:
     return thaicalendar.within_fiscal_year(timezone.localdate(), fiscal_year)
 
 
@@ -526,7 +526,7 @@ def filtered_projects(
     form = ProjectFilterForm(request.GET)
     filters = form.filters()
     fiscal_year = filters.get("fy") or selected_fiscal_year(request)
-    on = _reading_date(fiscal_year)
+    on = reading_date(fiscal_year)
     projects = form.apply(
         Project.objects.for_fiscal_year(fiscal_year).visible_list().with_progress(on),
         filters,
@@ -562,7 +562,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @public_page
 def department_list(request: HttpRequest) -> HttpResponse:
     fiscal_year = selected_fiscal_year(request)
-    on = _reading_date(fiscal_year)
+    on = reading_date(fiscal_year)
     summaries = {
         row["department"]: row
         for row in Project.objects.for_fiscal_year(fiscal_year)
@@ -588,7 +588,7 @@ def department_detail(request: HttpRequest, code: str) -> HttpResponse:
         Department.objects.select_related("parent"), code=code
     )
     fiscal_year = selected_fiscal_year(request)
-    on = _reading_date(fiscal_year)
+    on = reading_date(fiscal_year)
     lang = get_language() or "th"
     annotated = department.projects.for_fiscal_year(fiscal_year).with_progress(on)
     projects = list(annotated.order_by("code"))
@@ -672,7 +672,7 @@ def _overview_figures(fiscal_year: int, on: date) -> dict:
 @public_page
 def overview(request: HttpRequest) -> HttpResponse:
     fiscal_year = selected_fiscal_year(request)
-    on = _reading_date(fiscal_year)
+    on = reading_date(fiscal_year)
     lang = get_language() or "th"
     figures = cached(
         "overview", lambda: _overview_figures(fiscal_year, on), fiscal_year, on

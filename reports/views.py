@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 from indicators.models import EvaluationCriterion, Indicator
 from projects import access, progress, thaicalendar
 from projects.models import Department, Project, ProjectEvaluation
-from projects.views import _reading_date, filtered_projects, selected_fiscal_year
+from projects.views import reading_date, filtered_projects, selected_fiscal_year
 from reports import charts, compliance, dashboard, dataquality, exports, tables
 from reports.forms import (
     ComplianceFilterForm,
@@ -36,7 +36,7 @@ def _year(request: HttpRequest, form) -> tuple[dict, int, date]:
     """The form's valid filters, the fiscal year asked for and its reading date."""
     filters = form.filters()
     fiscal_year = filters.get("fy") or selected_fiscal_year(request)
-    return filters, fiscal_year, _reading_date(fiscal_year)
+    return filters, fiscal_year, reading_date(fiscal_year)
 
 
 def _query(request: HttpRequest, fiscal_year: int) -> str:
@@ -143,7 +143,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 def department_print(request: HttpRequest, code: str) -> HttpResponse:
     department = get_object_or_404(Department, code=code)
     fiscal_year = selected_fiscal_year(request)
-    on = _reading_date(fiscal_year)
+    on = reading_date(fiscal_year)
     criteria = list(EvaluationCriterion.objects.filter(fiscal_year=fiscal_year))
     kpis = dashboard.kpi_report_rows(
         Indicator.objects.for_fiscal_year(fiscal_year)

@@ -1,5 +1,6 @@
 """Load the demo: the seed project exactly, generated data and a login per role."""
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -52,6 +53,11 @@ class Command(BaseCommand):
                     log=self.stdout.write,
                 )
             users = demo.write_demo_users(other_department=_other_department())
+            if demo.write_staff_work(today):
+                self.stdout.write("Current-year projects for the staff login: loaded")
+            evaluator = get_user_model().objects.get(username="evaluator")
+            locks = demo.write_quarter_locks(today, evaluator)
+            self.stdout.write(f"Quarters locked: {locks} new")
             bump_data_version()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Demo logins:"))
         for user in users:
