@@ -134,8 +134,9 @@ class TestSummary:
             CriterionScoreFactory(evaluation=evaluation, criterion=criteria[0])
         client.force_login(evaluator)
         # session, user, profile (role), criteria, departments, project averages,
-        # KPI averages, the chart's two series, departments listed, fiscal years
-        with django_assert_num_queries(11):
+        # KPI averages, the chart's two series, departments listed, fiscal years,
+        # the year's reopening (an open year needs no more)
+        with django_assert_num_queries(12):
             response = client.get(reverse("projects:evaluation-summary", args=[2563]))
         assert len(response.context["rows"]) == size
 

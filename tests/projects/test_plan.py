@@ -6,9 +6,14 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from projects import services
-from projects.models import PlanStep
-from tests.factories import PlanStepFactory, ProjectFactory, UserFactory
+from projects import progress, services
+from projects.models import PlanRevision, PlanStep, Project, QuarterLock
+from tests.factories import (
+    PlanStepFactory,
+    ProgressUpdateFactory,
+    ProjectFactory,
+    UserFactory,
+)
 from tests.projects.test_updates import EXPECTED, users
 
 pytestmark = pytest.mark.django_db
@@ -187,3 +192,140 @@ def test_query_count_does_not_grow(
     # + whether the project has reports, and its locks (is a save a revision?).
     with django_assert_num_queries(9):
         assert client.get(url(project)).status_code == 200
+
+
+class TestRevisions:
+    """Once a project has reports, a changed plan is a dated revision with a reason;
+    the plan in force before stays readable and keeps every past figure."""
+
+    @pytest.fixture(autouse=True)
+    def _today(self, monkeypatch):
+        monkeypatch.setattr(
+            "django.utils.timezone.localdate", lambda *a, **k: date(2020, 3, 16)
+        )
+
+    @pytest.fixture
+    def reported(self, project):
+        ProgressUpdateFactory(
+            project=project, report_date=date(2020, 1, 20), percent=45
+        )
+        return project
+
+    def revised_rows(self, project):
+        first, second = project.steps.order_by("number")
+        return [
+            row("ขั้นที่ 1", 40, "1/10/2562", "31/12/2562", pk=first.pk),
+            row("ขั้นที่ 2 (ปรับ)", 60, "1/4/2563", "30/9/2563", pk=second.pk),
+        ]
+
+    def test_a_plan_without_reports_is_changed_in_place(self, client, project, staff):
+        response = client.post(url(project), plan_data(self.revised_rows(project)))
+        assert response.status_code == 302
+        assert not PlanRevision.objects.exists()
+
+    def test_a_revision_needs_a_reason(self, client, reported, staff):
+        page = client.get(url(reported)).content.decode()
+        assert 'data-testid="revision-notice"' in page and 'name="reason"' in page
+        response = client.post(url(reported), plan_data(self.revised_rows(reported)))
+        assert response.status_code == 200
+        assert "Give the reason for revising the plan" in response.content.decode()
+        assert not PlanRevision.objects.exists()
+        assert reported.steps.get(number=2).planned_start == date(2020, 1, 1)
+
+    def test_a_revision_keeps_the_plan_in_force_and_every_past_figure(
+        self, client, reported, staff
+    ):
+        before = {
+            day: Project.objects.with_progress(day).get().planned_percent
+            for day in (date(2020, 1, 31), date(2020, 3, 15))
+        }
+        data = plan_data(self.revised_rows(reported))
+        data["reason"] = "ได้รับงบประมาณล่าช้า"
+        response = client.post(url(reported), data)
+        assert response.status_code == 302
+        original, current = PlanRevision.objects.order_by("number")
+        assert (original.valid_from, original.valid_until) == (None, date(2020, 3, 16))
+        assert [s.planned_start for s in original.steps.all()] == [
+            date(2019, 10, 1),
+            date(2020, 1, 1),
+        ]
+        assert (current.valid_from, current.reason, current.author) == (
+            date(2020, 3, 16),
+            "ได้รับงบประมาณล่าช้า",
+            staff,
+        )
+        for day, planned in before.items():
+            assert Project.objects.with_progress(day).get().planned_percent == planned
+        # From the revision on, the revised step has not started: 40% planned.
+        assert (
+            Project.objects.with_progress(date(2020, 3, 20)).get().planned_percent == 40
+        )
+        html = client.get(reported.get_absolute_url()).content.decode()
+        assert "Revised 1 time" in html and "ได้รับงบประมาณล่าช้า" in html
+        assert "Original plan" in html  # the S-curve's baseline
+        history = client.get(reverse("projects:history", args=[reported.code]))
+        assert "Plan revision 2" in history.content.decode()
+
+    def test_a_revision_never_reaches_into_a_locked_quarter(self, reported, staff):
+        QuarterLock.objects.create(
+            fiscal_year=2563, quarter=2, department=reported.department
+        )
+        revision = services.save_plan(
+            project=reported,
+            user=staff,
+            steps=[
+                services.StepValues(
+                    None, "ใหม่", Decimal(100), date(2020, 2, 1), date(2020, 5, 1)
+                )
+            ],
+            version=reported.plan_version,
+            reason="ปรับแผน",
+        )
+        # Quarter 2 (January to March) is locked: the revision starts in April.
+        assert revision.valid_from == date(2020, 4, 1)
+        assert reported.planned_percent(date(2020, 3, 31)) == (
+            progress.planned_percent(
+                [
+                    PlanStepFactory.build(
+                        weight=40,
+                        planned_start=date(2019, 10, 1),
+                        planned_end=date(2019, 12, 31),
+                    ),
+                    PlanStepFactory.build(
+                        weight=60,
+                        planned_start=date(2020, 1, 1),
+                        planned_end=date(2020, 9, 30),
+                    ),
+                ],
+                date(2020, 3, 31),
+            )
+        )
+
+    def test_an_unchanged_plan_is_no_revision(self, client, reported, staff):
+        first, second = reported.steps.order_by("number")
+        rows = [
+            row(first.description, 40, "1/10/2562", "31/12/2562", pk=first.pk),
+            row(second.description, 60, "1/1/2563", "30/9/2563", pk=second.pk),
+        ]
+        data = plan_data(rows)
+        data["steps-INITIAL_FORMS"] = "2"  # as the page renders it
+        assert client.post(url(reported), data).status_code == 302
+        assert not PlanRevision.objects.exists()
+
+    def test_the_service_checks_the_plan_rules_itself(self, reported, staff):
+        with pytest.raises(services.RuleError) as error:
+            services.save_plan(
+                project=reported,
+                user=staff,
+                steps=[
+                    services.StepValues(
+                        None, "x", Decimal(50), date(2020, 2, 1), date(2021, 5, 1)
+                    )
+                ],
+                version=reported.plan_version,
+                reason="ปรับแผน",
+            )
+        assert {flag.code for flag in error.value.flags} == {
+            "step_outside_year",
+            "weights_total",
+        }

@@ -507,6 +507,22 @@ class TestDataQuality:
         assert f'href="/projects/{down.code}/#updates-heading"' in html
         assert f'href="/projects/{projects["done"].code}/#plan-heading"' in html
 
+    def test_the_project_page_shows_the_same_flags_as_the_report(self, client):
+        _first, _second, projects, down, unplanned = self.make_flagged()
+        client.force_login(UserFactory(role="evaluator"))
+        report = flags_of(client.get(reverse("reports:data-quality"), {"fy": FY}))
+        for project in [*projects.values(), down, unplanned]:
+            page = client.get(project.get_absolute_url())
+            shown = {
+                flag.code
+                for flag in page.context["flags"]
+                # The page lists its KPIs' flags too; the report files them
+                # under the KPI.
+                if not flag.message.startswith("2100-1044")
+            }
+            expected = {code for subject, code in report if subject == project.code}
+            assert shown == expected, project.code
+
     def test_summary_counts_each_rule_per_department(self, client, english):
         first, second, *_rest = self.make_flagged()
         client.force_login(UserFactory(role="evaluator"))
