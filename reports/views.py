@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 from indicators.models import EvaluationCriterion, Indicator
 from projects import access, progress, thaicalendar
 from projects.models import Department, Project, ProjectEvaluation
-from projects.views import reading_date, filtered_projects, selected_fiscal_year
+from projects.views import filtered_projects, reading_date, selected_fiscal_year
 from reports import charts, compliance, dashboard, dataquality, exports, tables
 from reports.forms import (
     ComplianceFilterForm,
