@@ -173,21 +173,21 @@ def year_lock(fiscal_year: int, today: date | None = None) -> Lock | None:
 
 
 def quarter_locks(
-    fiscal_year: int, department_id: int, today: date | None = None
+    fiscal_year: int, department_id: int | None, today: date | None = None
 ) -> dict[int, Lock]:
     """The read-only quarters of a department's year, with why: every quarter of a
     closed year, else the quarters the evaluators locked (for the department or
-    for all). The same for everyone, admins included: a correction starts with an
-    audited reopening."""
+    for all; with no department, those locked for all). The same for everyone,
+    admins included: a correction starts with an audited reopening."""
     closed = year_lock(fiscal_year, today)
     if closed is not None:
         return dict.fromkeys((1, 2, 3, 4), closed)
+    scope = Q(department__isnull=True)
+    if department_id is not None:
+        scope |= Q(department_id=department_id)
     locks = (
         QuarterLock.objects.active()
-        .filter(
-            Q(department_id=department_id) | Q(department__isnull=True),
-            fiscal_year=fiscal_year,
-        )
+        .filter(scope, fiscal_year=fiscal_year)
         .select_related("locked_by")
         .order_by("locked_at")
     )

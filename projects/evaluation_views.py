@@ -118,12 +118,10 @@ def _overview_page(
     )
     locks = evaluations.quarter_locks(fiscal_year, quarter)
     active = [lock for lock in locks if lock.is_active]
-    if department is not None:
-        locked_here = any(
-            lock.department_id in (None, department.pk) for lock in active
-        )
-    else:
-        locked_here = any(lock.department_id is None for lock in active)
+    year_lock = access.year_lock(fiscal_year)
+    locked_here = quarter in access.quarter_locks(
+        fiscal_year, department.pk if department else None
+    )
     return render(
         request,
         "evaluations/quarter_overview.html",
@@ -141,6 +139,7 @@ def _overview_page(
             "locks": locks,
             "active_locks": active,
             "locked_here": locked_here,
+            "year_lock": year_lock,
             "lock_form": lock_form or QuarterScopeForm(prefix="lock"),
             "reopen_form": reopen_form or ReopenForm(prefix="reopen"),
             "query": urlencode({"department": department.code}) if department else "",

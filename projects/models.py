@@ -796,16 +796,6 @@ class QuarterLockQuerySet(models.QuerySet):
         """Locks not reopened."""
         return self.filter(reopened_at__isnull=True)
 
-    def covering(
-        self, fiscal_year: int, quarter: int, department_id: int
-    ) -> QuarterLockQuerySet:
-        """Active locks of the quarter for the department or for all departments."""
-        return self.active().filter(
-            Q(department_id=department_id) | Q(department__isnull=True),
-            fiscal_year=fiscal_year,
-            quarter=quarter,
-        )
-
 
 class QuarterLock(models.Model):
     """A quarter the evaluators closed: staff can no longer change its updates

@@ -170,6 +170,8 @@ class TestProjectsExport:
         assert Decimal(row["Actual (%)"]) == Decimal(60)
         assert Decimal(row["Planned (%)"]) == Decimal(100)
         assert row["Status"] == "Behind plan"
+        # December, February to April and June to August: as the compliance page.
+        assert row["Missing monthly reports"] == "7"
 
     def test_text_is_never_run_as_a_formula(self, client):
         department = DepartmentFactory()
