@@ -441,9 +441,12 @@ def write_seed_project() -> tuple[Project, bool]:
     )
     evaluation._change_reason = IMPORTED
     evaluation.save()
-    indicator, created = Indicator.objects.get_or_create(
-        code=INDICATOR["code"], defaults={**INDICATOR, "department": department}
-    )
+    indicator = Indicator.objects.filter(code=INDICATOR["code"]).first()
+    created = indicator is None
+    if created:
+        indicator = Indicator(**INDICATOR, department=department)
+        indicator._change_reason = IMPORTED
+        indicator.save()
     indicator.projects.add(project)
     if created:
         _write_indicator_quarters(indicator)

@@ -77,6 +77,7 @@ def test_the_project_filters_never_crash(seed, data):
         .visible_list()
         .with_progress(on),
         filters,
+        on,
     )
     list(projects[:5])
     assert set(filters) <= set(ProjectFilterForm.base_fields)

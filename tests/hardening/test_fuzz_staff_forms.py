@@ -1000,7 +1000,9 @@ def test_two_rows_naming_one_step_make_two_steps(world, staff_client):
         for description, weight in (("ก", "40"), ("ข", "60"))
     ]
     url = reverse("projects:plan-edit", args=[world.project.code])
-    assert staff_client.post(url, plan_post(rows, {}, "1")).status_code == 302
+    # The project has reports, so the change is a revision with a reason.
+    data = plan_post(rows, {"reason": "แยกขั้นตอน"}, "1")
+    assert staff_client.post(url, data).status_code == 302
     first, second = world.project.steps.order_by("number")
     assert (first.pk, first.description, first.weight) == (step.pk, "ก", 40)
     assert (second.description, second.weight) == ("ข", 60)

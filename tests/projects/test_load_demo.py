@@ -30,11 +30,13 @@ from indicators.models import (
 from projects import progress, thaicalendar
 from projects.models import (
     Department,
+    PlanRevision,
     PlanStep,
     Profile,
     ProgressUpdate,
     Project,
     ProjectEvaluation,
+    QuarterLock,
     StrategyNode,
 )
 
@@ -387,7 +389,8 @@ def test_load_demo_twice_changes_nothing(demo_output: str) -> None:
 
     assert snapshot() == before
     assert "already there" in second
-    assert before["counts"]["Project"] == 151
+    # The seed, 150 generated projects and the staff login's four of this year.
+    assert before["counts"]["Project"] == 155
 
 
 def test_load_demo_keeps_a_changed_seed_project_as_it_is(demo_output: str) -> None:
@@ -458,7 +461,7 @@ def test_demo_user_can_log_in(demo_output: str, client) -> None:
 
 
 def test_generated_data_spans_three_fiscal_years(demo_output: str) -> None:
-    generated = Project.objects.exclude(code=SEED_CODE)
+    generated = Project.objects.exclude(department__code="21000000")
     per_year = dict(
         generated.values_list("fiscal_year").annotate(n=Count("id")).order_by()
     )
@@ -472,9 +475,50 @@ def test_generated_data_spans_three_fiscal_years(demo_output: str) -> None:
     assert generated.values("department").distinct().count() >= 12
     assert per_year == {2566: 50, 2567: 50, 2568: 50}
     assert thaicalendar.fiscal_year_of(TODAY) == 2568
-    assert set(totals) == {(Decimal(100), 5)}
+    assert set(totals) - {(Decimal(100), 4)} == {(Decimal(100), 5)}
     assert Indicator.objects.exclude(code="2100-1044").count() >= 30
     assert not ProgressUpdate.objects.filter(report_date__gt=TODAY).exists()
+
+
+def test_the_staff_login_has_work_this_year(demo_output: str, client) -> None:
+    staff = get_user_model().objects.get(username="staff")
+    mine = list(
+        Project.objects.for_fiscal_year(2568)
+        .filter(department__members=staff)
+        .with_progress(TODAY)
+    )
+    assert len(mine) == 4
+    assert any(project.report_overdue for project in mine)
+    assert any(not project.report_overdue for project in mine)
+    revised = PlanRevision.objects.filter(project__in=mine)
+    assert revised.filter(valid_until__isnull=False).count() == 1
+    assert revised.get(valid_until__isnull=True).reason
+
+
+def test_past_quarters_are_locked_and_past_years_closed(demo_output: str) -> None:
+    locked = set(
+        QuarterLock.objects.active()
+        .filter(department__isnull=True)
+        .values_list("fiscal_year", "quarter")
+    )
+    # TODAY is in quarter 3 of FY 2568: its first two quarters ended long ago.
+    assert {(2568, 1), (2568, 2)} <= locked
+    assert (2568, 3) not in locked
+    assert (2566, 4) in locked
+
+
+def test_the_seed_is_attributed_to_the_original_portal_in_history(
+    demo_output: str,
+) -> None:
+    from django.utils import translation
+
+    from projects import history
+
+    seed = Project.objects.get(code=SEED_CODE)
+    with translation.override("en"):
+        entries = history.project_history(seed, "en")
+    assert entries
+    assert {entry.user for entry in entries} == {"imported from the original portal"}
 
 
 def test_generated_data_has_projects_behind_and_overdue(demo_output: str) -> None:
