@@ -78,6 +78,7 @@ BAND_COLOURS: dict[str, str] = {
     "near": "#0f766e",
     "partial": "#a16207",
     "low": "#b91c1c",
+    "needs_checking": "#6d28d9",
     "no_result": "#6b7280",
 }
 # Monthly reports: on time, late, missing.

@@ -14,6 +14,7 @@ from indicators.models import (
     Indicator,
     IndicatorEvaluation,
     IndicatorResult,
+    TargetRevision,
 )
 from tests.factories import (
     CriterionScoreFactory,
@@ -73,17 +74,23 @@ def test_every_registered_model_of_the_app_is_covered():
     assert registered == set(BUILDERS)
 
 
+# Written on the portal's pages only (results are added on the KPI page, scores on
+# the scoring page), so the admin offers no add page.
+NO_ADD = {IndicatorResult, IndicatorEvaluation, CriterionScore}
+
+
 @pytest.mark.parametrize("model", BUILDERS, ids=lambda m: m.__name__)
 def test_changelist_add_and_change_pages_answer_200(admin_client, model):
     build, _ = BUILDERS[model]
     (obj,) = build(1)
     for url in (
         admin_url(model, "changelist"),
-        admin_url(model, "add"),
         admin_url(model, "change", obj.pk),
     ):
         response = admin_client.get(url)
         assert response.status_code == 200, url
+    add = admin_client.get(admin_url(model, "add"))
+    assert add.status_code == (403 if model in NO_ADD else 200)
 
 
 @pytest.mark.parametrize("rows", [3, 12])
@@ -263,9 +270,13 @@ def test_indicator_change_page_shows_results_and_evaluations(admin_client):
     IndicatorResultFactory(indicator=indicator, quarter=2, value=Decimal(40))
     IndicatorEvaluationFactory(indicator=indicator, quarter=1)
     response = admin_client.get(admin_url(Indicator, "change", indicator.pk))
-    assert inline_models(response) == [IndicatorResult, IndicatorEvaluation]
+    assert inline_models(response) == [
+        TargetRevision,
+        IndicatorResult,
+        IndicatorEvaluation,
+    ]
     formsets = response.context["inline_admin_formsets"]
-    assert [f.formset.initial_form_count() for f in formsets] == [2, 1]
+    assert [f.formset.initial_form_count() for f in formsets] == [0, 2, 1]
     assert "ส่งรายงานครบ" in response.content.decode()
 
 
@@ -292,15 +303,14 @@ def test_indicator_change_page_query_count_does_not_grow_with_rows(
             indicator=indicator, quarter=quarter, evaluator=UserFactory()
         )
     ContentType.objects.clear_cache()
-    with django_assert_num_queries(8):
+    # One more than before target revisions: the revisions inline.
+    with django_assert_num_queries(9):
         response = admin_client.get(admin_url(Indicator, "change", indicator.pk))
     formsets = response.context["inline_admin_formsets"]
-    assert [f.formset.initial_form_count() for f in formsets] == [rows, rows]
+    assert [f.formset.initial_form_count() for f in formsets] == [0, rows, rows]
 
 
-def test_result_added_in_the_kpi_page_records_the_admin_as_author(
-    admin_client, admin_user
-):
+def test_results_inline_on_the_kpi_page_is_read_only(admin_client):
     indicator = IndicatorFactory()
     url = admin_url(Indicator, "change", indicator.pk)
     data = post_data(admin_client.get(url))
@@ -309,15 +319,9 @@ def test_result_added_in_the_kpi_page_records_the_admin_as_author(
             "results-TOTAL_FORMS": "1",
             "results-0-quarter": "1",
             "results-0-value": "15",
-            "results-0-report": " สํารวจแล้ว ",
+            "results-0-report": "สำรวจแล้ว",
         }
     )
     response = admin_client.post(url, data)
     assert response.status_code == 302
-    result = indicator.results.get()
-    assert (result.quarter, result.value, result.report, result.author) == (
-        1,
-        Decimal(15),
-        "สำรวจแล้ว",
-        admin_user,
-    )
+    assert not indicator.results.exists()
