@@ -145,6 +145,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
                 indicator.target,
                 indicator.unit,
                 lang,
+                quarter_targets=[row.target for row in rows],
             ),
         },
     )

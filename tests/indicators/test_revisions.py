@@ -230,6 +230,10 @@ class TestKpiPage:
         assert 'data-testid="quarter-target-1">1<' in page
         assert 'data-testid="quarter-target-2">10<' in page
 
+    def test_the_chart_steps_the_target_per_quarter(self, client, revised_seed):
+        figure = client.get(revised_seed.get_absolute_url()).context["figure"]
+        assert figure["data"][1]["y"] == [1.0, 10.0, 10.0, 10.0]
+
     def test_a_kpi_never_revised_shows_no_revisions(self, client):
         indicator = IndicatorFactory()
         page = client.get(indicator.get_absolute_url()).content.decode()
