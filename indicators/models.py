@@ -340,7 +340,7 @@ class TargetRevision(models.Model):
     number = models.PositiveSmallIntegerField(_("number"))
     target = models.DecimalField(_("target"), max_digits=15, decimal_places=2)
     valid_from = models.DateField(_("in force from"), null=True, blank=True)
-    valid_until = models.DateField(_("in force until"), null=True, blank=True)
+    valid_until = models.DateField(_("replaced from"), null=True, blank=True)
     reason = NormalizedTextField(_("reason for the change"), blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
