@@ -366,3 +366,15 @@ class TestIndicatorAdmin:
         monkeypatch.setattr(access, "locked_quarters", lambda *args: {1, 2})
         assert admin_post(admin_client, kpi, target=3, reason="x").status_code == 302
         assert spans(kpi)[1][2] == date(2020, 4, 1)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("today")
+def test_the_admin_asks_for_the_reason_in_english_too(admin_client, kpi, settings):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = admin_client.get(admin_url(Indicator, "change", kpi.pk)).content.decode()
+    assert "Reason for changing the target" in page
+    response = admin_post(admin_client, kpi, target=3)
+    errors = response.context["adminform"].form.errors
+    assert "give the reason for changing the target" in errors["reason"][0]
+    assert Indicator.objects.get(pk=kpi.pk).target == D(1)
