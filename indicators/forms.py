@@ -98,9 +98,7 @@ class IndicatorResultForm(ConfirmWarningsForm, forms.ModelForm):
         return super().clean()
 
     def find_warnings(self, cleaned_data: dict[str, Any]) -> list[quality.Flag]:
-        return quality.indicator_value_flags(
-            cleaned_data["value"], self.indicator.target, self.indicator.is_percentage
-        )
+        return self.indicator.value_flags(self.quarter, cleaned_data["value"])
 
 
 # Quarterly evaluation

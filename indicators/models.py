@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from projects.models import (
     Project,
     localized,
 )
+from projects.thaicalendar import quarter_bounds
 
 VALUE_FIELD = models.DecimalField(max_digits=15, decimal_places=2)
 indicator_code_validator = RegexValidator(
@@ -41,6 +43,8 @@ class QuarterRow:
     evaluation: IndicatorEvaluation | None
     scores: list[Decimal | None]
     flags: list[quality.Flag]
+    target: Decimal | None = None  # the target in force at the quarter's end
+    achievement: Decimal | None = None  # the quarter's result against that target
 
 
 class IndicatorQuerySet(models.QuerySet):
@@ -48,13 +52,18 @@ class IndicatorQuerySet(models.QuerySet):
         return self.filter(fiscal_year=fiscal_year)
 
     def for_page(self) -> IndicatorQuerySet:
-        """What a KPI block shows: achievement, results, evaluations and scores."""
+        """What a KPI block shows: achievement, results, target revisions,
+        evaluations and scores."""
         scores = CriterionScore.objects.select_related("criterion")
         return (
             self.with_achievement()
             .select_related("department")
             .prefetch_related(
                 "results",
+                Prefetch(
+                    "revisions",
+                    queryset=TargetRevision.objects.select_related("author"),
+                ),
                 Prefetch(
                     "evaluations",
                     queryset=IndicatorEvaluation.objects.prefetch_related(
@@ -185,6 +194,7 @@ class Indicator(models.Model):
     projects = models.ManyToManyField(
         Project, verbose_name=_("projects"), blank=True, related_name="indicators"
     )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -219,9 +229,43 @@ class Indicator(models.Model):
         """True when the unit is a percentage (ร้อยละ), so values above 100 are odd."""
         return self.unit.strip() in {"ร้อยละ", "%", "percent"}
 
-    def achievement_percent(self, achieved: Decimal | None) -> Decimal | None:
-        """The achieved value against the target in %, respecting the direction."""
-        return progress.achievement_percent(achieved, self.target, self.direction)
+    def achievement_percent(
+        self, achieved: Decimal | None, quarter: int | None = None
+    ) -> Decimal | None:
+        """The achieved value against the target in %, respecting the direction.
+
+        Against the current target, or the one in force at the end of ``quarter``.
+        """
+        target = self.target if quarter is None else self.quarter_target(quarter)
+        return progress.achievement_percent(achieved, target, self.direction)
+
+    def target_on(self, day: date) -> Decimal:
+        """The target in force on a day (reads prefetched ``revisions``)."""
+        return progress.target_on(
+            [(r.valid_from, r.valid_until, r.target) for r in self.revisions.all()],
+            self.target,
+            day,
+        )
+
+    def quarter_target(self, quarter: int) -> Decimal:
+        """The target in force at the end of a quarter of the KPI's year."""
+        return self.target_on(quarter_bounds(self.fiscal_year, quarter)[1])
+
+    def value_flags(self, quarter: int, value: Decimal) -> list[quality.Flag]:
+        """Data-quality flags of a quarter's result, against that quarter's target."""
+        return quality.indicator_value_flags(
+            value, self.quarter_target(quarter), self.is_percentage
+        )
+
+    def needs_checking(self, values: dict[int, Decimal | None]) -> bool:
+        """True when a quarter's result carries a data-quality flag (by quarter)."""
+        return quality.needs_checking(
+            [
+                self.value_flags(quarter, value)
+                for quarter, value in values.items()
+                if value is not None
+            ]
+        )
 
     def quarter_rows(self, criteria: list[EvaluationCriterion]) -> list[QuarterRow]:
         """Quarters 1–4 with result, evaluation, a score per criterion and flags.
@@ -239,11 +283,10 @@ class Indicator(models.Model):
                 if evaluation
                 else {}
             )
+            target = self.quarter_target(quarter)
             flags = []
             if result is not None:
-                flags += quality.indicator_value_flags(
-                    result.value, self.target, self.is_percentage
-                )
+                flags += self.value_flags(quarter, result.value)
             if evaluation is not None and by_criterion:
                 flags += quality.scored_without_result(
                     quarter, result.value if result else None
@@ -255,9 +298,74 @@ class Indicator(models.Model):
                     evaluation=evaluation,
                     scores=[by_criterion.get(c.pk) for c in criteria],
                     flags=flags,
+                    target=target,
+                    achievement=progress.achievement_percent(
+                        result.value if result else None, target, self.direction
+                    ),
                 )
             )
         return rows
+
+    def target_changes(self) -> list[tuple[Decimal, TargetRevision]]:
+        """Each revision of the target with the target it replaced, oldest first.
+
+        Reads prefetched ``revisions``; the original target is no change.
+        """
+        revisions = list(self.revisions.all())
+        return [
+            (before.target, after)
+            for before, after in zip(revisions, revisions[1:], strict=False)
+        ]
+
+    def quarter_values(self) -> dict[int, Decimal | None]:
+        """Each quarter's result value (reads prefetched ``results``)."""
+        return {result.quarter: result.value for result in self.results.all()}
+
+
+class TargetRevision(models.Model):
+    """A KPI's target over a span of days, with why and by whom it was changed.
+
+    A KPI whose target changes after it has results keeps every target it had:
+    the original (``valid_from`` None) and each revision. A revision holds from
+    ``valid_from`` up to the day before ``valid_until`` (None: still in force);
+    the one in force is also ``Indicator.target``.
+    """
+
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("KPI"),
+        on_delete=models.CASCADE,
+        related_name="revisions",
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    target = models.DecimalField(_("target"), max_digits=15, decimal_places=2)
+    valid_from = models.DateField(_("in force from"), null=True, blank=True)
+    valid_until = models.DateField(_("replaced from"), null=True, blank=True)
+    reason = NormalizedTextField(_("reason for the change"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["indicator", "number"]
+        verbose_name = _("KPI target revision")
+        verbose_name_plural = _("KPI target revisions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "number"], name="target_revision_number_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} #{self.number}: {self.target}"
 
 
 class IndicatorResult(models.Model):

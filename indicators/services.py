@@ -1,11 +1,132 @@
-"""Workflows that write KPI results; one keyword-only function each, one transaction."""
+"""Workflows that write KPIs and their quarter results; one keyword-only function
+each, one transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from indicators.models import Indicator, IndicatorResult
+from indicators.models import Indicator, IndicatorResult, TargetRevision
 from projects import access
 from projects.cache import bump_data_version
-from projects.services import ConflictError, DuplicateError, LockedError
+from projects.services import (
+    ConflictError,
+    DuplicateError,
+    LockedError,
+    ReasonRequiredError,
+)
+from projects.services import revision_start as dated_revision_start
+
+__all__ = [
+    "ConflictError",
+    "DuplicateError",
+    "LockedError",
+    "ReasonRequiredError",
+    "check_indicator",
+    "is_target_revision",
+    "revision_start",
+    "save_indicator",
+    "save_result",
+]
+
+
+def is_target_revision(stored: Indicator, target: Decimal | None) -> bool:
+    """True when setting the stored KPI's target to ``target`` is a revision.
+
+    A new target on a KPI that has results (or was revised before) is a dated
+    revision with a reason; before any result, the target is simply corrected.
+    """
+    if stored.pk is None or target is None or target == stored.target:
+        return False
+    return stored.results.exists() or stored.revisions.exists()
+
+
+def check_indicator(
+    *, stored: Indicator, target: Decimal | None, reason: str, version: int | None
+) -> None:
+    """Refuse a save of a KPI someone saved since ``version`` (ConflictError), or
+    a target revision without a reason (ReasonRequiredError)."""
+    if stored.pk is not None and stored.version != version:
+        raise ConflictError
+    if is_target_revision(stored, target) and not reason.strip():
+        raise ReasonRequiredError
+
+
+def revision_start(indicator: Indicator, user, today: date) -> date:
+    """The first day a new target may hold (``projects.services.revision_start``)."""
+    return dated_revision_start(
+        fiscal_year=indicator.fiscal_year,
+        department_id=indicator.department_id,
+        today=today,
+    )
+
+
+def save_indicator(
+    *,
+    indicator: Indicator,
+    user,
+    reason: str = "",
+    version: int | None = None,
+    today: date | None = None,
+) -> Indicator:
+    """Create a KPI, or save changes to one nobody saved since ``version``.
+
+    A changed target on a KPI with results is a revision (``is_target_revision``):
+    it needs a reason, keeps the old target readable as a superseded revision and
+    holds from ``revision_start``, so no locked quarter's figures move.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        if indicator.pk is None:
+            indicator.version = 1
+            revising = False
+        else:
+            stored = Indicator.objects.select_for_update().get(pk=indicator.pk)
+            check_indicator(
+                stored=stored, target=indicator.target, reason=reason, version=version
+            )
+            revising = is_target_revision(stored, indicator.target)
+            indicator.version = stored.version + 1
+        indicator._history_user = user
+        bump_data_version()
+        indicator.save()
+        if revising:
+            _record_revision(stored, indicator, user, reason.strip(), today)
+    return indicator
+
+
+def _record_revision(
+    stored: Indicator, indicator: Indicator, user, reason: str, today: date
+) -> None:
+    start = revision_start(indicator, user, today)
+    revisions = list(
+        TargetRevision.objects.select_for_update()
+        .filter(indicator=indicator)
+        .order_by("number")
+    )
+    if revisions:
+        superseded = revisions[-1]
+    else:
+        superseded = TargetRevision(
+            indicator=indicator, number=1, target=stored.target, valid_from=None
+        )
+    superseded.valid_until = start
+    superseded._history_user = user
+    superseded.save()
+    revision = TargetRevision(
+        indicator=indicator,
+        number=superseded.number + 1,
+        target=indicator.target,
+        valid_from=start,
+        valid_until=None,
+        reason=reason,
+        author=user,
+    )
+    revision._history_user = user
+    revision.save()
 
 
 def save_result(

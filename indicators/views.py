@@ -134,6 +134,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
                 for row in rows
             ],
             "achievement": achievement,
+            "needs_checking": indicator.needs_checking(indicator.quarter_values()),
             "bar": _bar_width(achievement),
             "projects": projects,
             "flags": flags,
@@ -144,6 +145,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
                 indicator.target,
                 indicator.unit,
                 lang,
+                quarter_targets=[row.target for row in rows],
             ),
         },
     )

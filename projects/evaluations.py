@@ -430,11 +430,20 @@ class IndicatorRow:
         return not self.scored and any(s is not None for _c, s in self.scores)
 
     @property
+    def target(self) -> Decimal:
+        """The target in force at the end of the result's quarter (else the current)."""
+        if self.result is None:
+            return self.indicator.target
+        return self.indicator.quarter_target(self.result.quarter)
+
+    @property
     def achievement(self) -> Decimal | None:
-        """The quarter's result against the target, in %."""
+        """The quarter's result against the target in force at the quarter's end."""
         if self.result is None:
             return None
-        return self.indicator.achievement_percent(self.result.value)
+        return self.indicator.achievement_percent(
+            self.result.value, quarter=self.result.quarter
+        )
 
 
 @dataclass

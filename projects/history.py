@@ -31,6 +31,7 @@ from indicators.models import (
     Indicator,
     IndicatorEvaluation,
     IndicatorResult,
+    TargetRevision,
 )
 from projects import thaicalendar
 from projects.access import user_name
@@ -62,6 +63,7 @@ PARENT_FIELDS: dict[type[models.Model], frozenset[str]] = {
     IndicatorResult: frozenset({"indicator"}),
     IndicatorEvaluation: frozenset({"indicator"}),
     CriterionScore: frozenset({"evaluation", "criterion"}),
+    TargetRevision: frozenset({"indicator"}),
 }
 
 
@@ -256,6 +258,11 @@ def object_label(
         return thaicalendar.format_quarter(context.fiscal_year, row.quarter, lang)
     if model in (IndicatorResult, IndicatorEvaluation):
         return _indicator_quarter(context, row.indicator_id, row.quarter, lang)
+    if model is TargetRevision:
+        code, _year = context.indicators.get(
+            row.indicator_id, (f"#{row.indicator_id}", None)
+        )
+        return _("%(code)s · target %(number)s") % {"code": code, "number": row.number}
     if model is CriterionScore:
         indicator_id, quarter = context.evaluations.get(row.evaluation_id, (None, None))
         criteria = (names or {}).get(EvaluationCriterion, {})
@@ -378,6 +385,7 @@ def project_history(project: Project, lang: str) -> list[Entry]:
         (Indicator, Q(id__in=kpi_ids)),
         (IndicatorResult, of_kpis),
         (IndicatorEvaluation, of_kpis),
+        (TargetRevision, of_kpis),
         (
             CriterionScore,
             Q(evaluation_id__in=evaluations.values("pk"))

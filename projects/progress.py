@@ -306,3 +306,24 @@ def report_due_now(
         completed_on=completed_on,
         due_day=due_day,
     )
+
+
+def target_on(
+    revisions: Iterable[tuple[date | None, date | None, Decimal]],
+    current: Decimal,
+    on: date,
+) -> Decimal:
+    """The KPI target in force on a day.
+
+    ``revisions`` are (valid_from, valid_until, target), oldest first; one holds
+    from ``valid_from`` (None: from the start) to the day before ``valid_until``
+    (None: open-ended). The latest revision holding on the day wins; with none,
+    the current target.
+    """
+    found = current
+    for valid_from, valid_until, target in revisions:
+        if (valid_from is None or valid_from <= on) and (
+            valid_until is None or on < valid_until
+        ):
+            found = target
+    return found

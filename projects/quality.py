@@ -296,3 +296,10 @@ def project_flags(
         )
         flags += evaluated_without_report(quarter, reports)
     return flags
+
+
+def needs_checking(quarter_flags: Iterable[Sequence[Flag]]) -> bool:
+    """A KPI whose quarter results carry any data-quality flag needs checking
+    (ต้องตรวจสอบ) before its achievement counts: the dashboards and the KPI page
+    show it so instead of as met or not."""
+    return any(flags for flags in quarter_flags)

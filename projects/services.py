@@ -167,12 +167,13 @@ def plan_needs_revision(project: Project) -> bool:
     )
 
 
-def revision_start(project: Project, today: date) -> date:
-    """The day a revision made today comes into force: today, or the day after the
-    last locked quarter, so that a revision never reaches into a locked quarter."""
+def revision_start(*, fiscal_year: int, department_id: int, today: date) -> date:
+    """The day a revision (of a plan or a KPI target) made today comes into force:
+    today, or the day after the last locked quarter of the year, so that a revision
+    never reaches into a locked quarter."""
     start = today
-    for quarter in access.locked_quarters(project.fiscal_year, project.department_id):
-        end = thaicalendar.quarter_bounds(project.fiscal_year, quarter)[1]
+    for quarter in access.locked_quarters(fiscal_year, department_id):
+        end = thaicalendar.quarter_bounds(fiscal_year, quarter)[1]
         start = max(start, end + timedelta(days=1))
     return start
 
@@ -253,7 +254,14 @@ def _start_revision(
         current = PlanRevision(project=project, number=1)
         stamp(current, user)
         current.save()
-    start = max(revision_start(project, today), current.valid_from or today)
+    start = max(
+        revision_start(
+            fiscal_year=project.fiscal_year,
+            department_id=project.department_id,
+            today=today,
+        ),
+        current.valid_from or today,
+    )
     current.valid_until = start
     stamp(current, user)
     current.save()

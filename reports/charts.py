@@ -79,6 +79,7 @@ BAND_COLOURS: dict[str, str] = {
     "near": "#0f766e",
     "partial": "#a16207",
     "low": "#b91c1c",
+    "needs_checking": "#6d28d9",
     "no_result": "#6b7280",
 }
 # Monthly reports: on time, late, missing.
@@ -520,8 +521,13 @@ def indicator_chart(
     target: Number | None,
     unit: str,
     lang: str,
+    quarter_targets: Sequence[Number | None] | None = None,
 ) -> Figure:
-    """Return a KPI's quarter results as bars, with its target as a dashed line."""
+    """Return a KPI's quarter results as bars, with its target as a dashed line.
+
+    ``quarter_targets`` are the targets in force in quarters 1 to 4; when they
+    differ (the target was revised), the line steps from quarter to quarter.
+    """
     results = [
         (quarter, _num(value))
         for quarter, value in zip(quarters, values, strict=True)
@@ -534,7 +540,10 @@ def indicator_chart(
     with override(lang):
         actual_name, target_name = str(ACTUAL), str(TARGET)
     numbers = [value for _quarter, value in results]
-    top = max([*numbers, goal or 0.0])
+    steps = [_num(value) for value in quarter_targets or ()]
+    if len(set(steps)) < 2:
+        steps = []
+    top = max([*numbers, goal or 0.0, *(step or 0.0 for step in steps)])
     bottom = min([*numbers, 0.0])
     data = [
         {
@@ -559,7 +568,25 @@ def indicator_chart(
             range=[bottom * 1.2, (top * 1.25) if top > 0 else 1],
         ),
     )
-    if goal is not None:
+    if steps:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": target_name,
+                "x": [quarter_label(quarter, lang) for quarter in (1, 2, 3, 4)],
+                "y": steps,
+                "line": {
+                    "color": TARGET_COLOUR,
+                    "width": 2,
+                    "dash": "dash",
+                    "shape": "hvh",
+                },
+                "hovertemplate": f"%{{x}}: %{{y:,.2~f}} {unit}<extra></extra>",
+            }
+        )
+        layout.update(showlegend=True, legend=_legend())
+    elif goal is not None:
         layout["shapes"] = [
             {
                 "type": "line",

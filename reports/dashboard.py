@@ -45,10 +45,18 @@ class Band(models.TextChoices):
     NEAR = "near", _("80% to under 100%")
     PARTIAL = "partial", _("50% to under 80%")
     LOW = "low", _("Under 50%")
+    NEEDS_CHECKING = "needs_checking", _("Needs checking")
     NO_RESULT = "no_result", _("No result yet")
 
 
-BAND_ORDER = (Band.MET, Band.NEAR, Band.PARTIAL, Band.LOW, Band.NO_RESULT)
+BAND_ORDER = (
+    Band.MET,
+    Band.NEAR,
+    Band.PARTIAL,
+    Band.LOW,
+    Band.NEEDS_CHECKING,
+    Band.NO_RESULT,
+)
 
 
 def _decimal(value: Decimal | float | int | None) -> Decimal:
@@ -63,8 +71,14 @@ def _decimal(value: Decimal | float | int | None) -> Decimal:
     return progress.quantize(number)
 
 
-def achievement_band(achievement: Decimal | None) -> Band:
-    """The band of an achievement % (None: no result, or no target to compare)."""
+def achievement_band(achievement: Decimal | None, needs_checking: bool = False) -> Band:
+    """The band of an achievement % (None: no result, or no target to compare).
+
+    A KPI whose results carry a data-quality flag (``Indicator.needs_checking``)
+    needs checking, whatever its achievement: it is not counted as met.
+    """
+    if needs_checking:
+        return Band.NEEDS_CHECKING
     if achievement is None:
         return Band.NO_RESULT
     if achievement >= 100:
@@ -161,12 +175,35 @@ class KpiRow:
     band: Band
 
 
+def _quarter_results(indicators: QuerySet) -> QuerySet:
+    """KPIs with each quarter's result annotated (``q1`` to ``q4``) and their target
+    revisions prefetched: what a band needs. One query more than ``indicators``."""
+    results = IndicatorResult.objects.filter(indicator=OuterRef("pk"))
+    return indicators.annotate(
+        **{
+            f"q{quarter}": Subquery(
+                results.filter(quarter=quarter).values("value")[:1],
+                output_field=VALUE_FIELD,
+            )
+            for quarter in QUARTERS
+        }
+    ).prefetch_related("revisions")
+
+
+def _band(indicator: Indicator, achievement: Decimal | None) -> Band:
+    values = {quarter: getattr(indicator, f"q{quarter}") for quarter in QUARTERS}
+    return achievement_band(achievement, indicator.needs_checking(values))
+
+
 def kpi_rows(indicators: QuerySet) -> list[KpiRow]:
-    """KPIs annotated ``with_achievement()``, with their achievement % and band."""
+    """KPIs annotated ``with_achievement()``, with their achievement % and band.
+
+    Two queries: the KPIs with their quarter results, and their target revisions.
+    """
     rows = []
-    for indicator in indicators:
+    for indicator in _quarter_results(indicators):
         achievement = indicator.achievement_percent(indicator.achieved)
-        rows.append(KpiRow(indicator, achievement, achievement_band(achievement)))
+        rows.append(KpiRow(indicator, achievement, _band(indicator, achievement)))
     return rows
 
 
@@ -265,16 +302,12 @@ def kpi_report_rows(
 ) -> list[KpiReportRow]:
     """KPIs with achievement, band, and each quarter's result and criterion scores.
 
-    One query: results and scores are correlated subqueries, not prefetches.
+    Two queries: results and scores are correlated subqueries, not prefetches;
+    the second fetches the target revisions.
     """
-    results = IndicatorResult.objects.filter(indicator=OuterRef("pk"))
     scores = CriterionScore.objects.filter(evaluation__indicator=OuterRef("pk"))
     annotations = {}
     for quarter in QUARTERS:
-        annotations[f"q{quarter}"] = Subquery(
-            results.filter(quarter=quarter).values("value")[:1],
-            output_field=VALUE_FIELD,
-        )
         for criterion in criteria:
             annotations[f"s{quarter}_{criterion.pk}"] = Subquery(
                 scores.filter(evaluation__quarter=quarter, criterion=criterion).values(
@@ -283,7 +316,9 @@ def kpi_report_rows(
                 output_field=VALUE_FIELD,
             )
     rows = []
-    for indicator in indicators.with_achievement().annotate(**annotations):
+    for indicator in _quarter_results(indicators.with_achievement()).annotate(
+        **annotations
+    ):
         achievement = indicator.achievement_percent(indicator.achieved)
         quarters = [
             (
@@ -293,9 +328,6 @@ def kpi_report_rows(
             )
             for quarter in QUARTERS
         ]
-        rows.append(
-            KpiReportRow(
-                indicator, achievement, achievement_band(achievement), quarters
-            )
-        )
+        band = _band(indicator, achievement)
+        rows.append(KpiReportRow(indicator, achievement, band, quarters))
     return rows

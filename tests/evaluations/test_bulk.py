@@ -266,9 +266,9 @@ def test_query_count_does_not_grow_with_rows(
         CriterionScoreFactory(evaluation=evaluation, criterion=criteria[0])
     client.force_login(evaluator)
     # session, user, profile (role), department filter, criteria, projects with
-    # progress, their evaluations, steps, updates, KPIs, results, evaluations,
-    # scores, the departments listed, the fiscal-year switch
-    with django_assert_num_queries(15):
+    # progress, their evaluations, steps, updates, KPIs, results, target
+    # revisions, evaluations, scores, the departments listed, the fiscal-year switch
+    with django_assert_num_queries(16):
         response = client.get(url(department))
     assert len(response.context["project_lines"]) == size
     assert len(response.context["kpi_lines"]) == size

@@ -229,9 +229,10 @@ def test_query_count_does_not_grow_with_rows(
     _rows(size, criteria)
     client.force_login(evaluator)
     # session, user, profile (role), department filter, criteria, projects with
-    # progress, their evaluations, steps, updates, KPIs, results, evaluations,
-    # scores, locks, the departments listed, the fiscal-year switch, and whether
-    # the quarter is read-only here (access.quarter_locks, the one decider)
-    with django_assert_num_queries(17):
+    # progress, their evaluations, steps, updates, KPIs, results, target
+    # revisions, evaluations, scores, locks, the departments listed, the
+    # fiscal-year switch, and whether the quarter is read-only here
+    # (access.quarter_locks, the one decider)
+    with django_assert_num_queries(18):
         response = client.get(url(department="31000000"))
     assert len(response.context["review"].projects) == size

@@ -4,7 +4,7 @@ DuplicateError), nothing is lost and no rule of the database is broken.
 
 Each scenario starts two threads at a barrier; each thread calls the service with
 its own database connection and closes it at the end. Every write pauses inside its
-transaction (``_stamp`` is slowed down), so both are in flight at once whatever the
+transaction (``stamp`` is slowed down), so both are in flight at once whatever the
 scheduler does: without the row lock or the unique index, both would win.
 """
 
@@ -43,13 +43,13 @@ PAUSE = 0.15  # seconds each write waits inside its transaction
 def _postgresql_with_slow_writes(monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (DATABASE_URL): SQLite has no parallel writers")
-    stamp = services._stamp
+    stamp = services.stamp
 
     def slow_stamp(instance, user) -> None:
         time.sleep(PAUSE)
         stamp(instance, user)
 
-    monkeypatch.setattr(services, "_stamp", slow_stamp)
+    monkeypatch.setattr(services, "stamp", slow_stamp)
     original = indicator_services.bump_data_version
 
     def slow_bump() -> None:

@@ -207,8 +207,9 @@ class TestIndicatorDetail:
         )
         for project in indicator.projects.all():
             ProgressUpdateFactory(project=project)
-        # KPI, results, evaluations, scores, criteria, projects, fiscal years.
-        with django_assert_num_queries(7):
+        # KPI, results, target revisions, evaluations, scores, criteria,
+        # projects, fiscal years.
+        with django_assert_num_queries(8):
             assert client.get(indicator.get_absolute_url()).status_code == 200
 
 

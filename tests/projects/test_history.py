@@ -465,9 +465,9 @@ def test_query_count_does_not_grow_with_rows(
     saved(project, user)
     client.force_login(user)
     # session, user, project, profile, membership, linked KPIs, their evaluations,
-    # eight history models, names (departments, users, criteria), fiscal years
-    # + the plan revisions' history
-    with django_assert_num_queries(20):
+    # ten history models (with plan and KPI target revisions), names
+    # (departments, users, criteria), fiscal years
+    with django_assert_num_queries(21):
         response = client.get(url(project))
     assert response.status_code == 200
     # project + and ~; per row: step +~, update +~, evaluation +-, KPI +,

@@ -225,8 +225,9 @@ class TestProjectDetail:
                 planned_start=date(2019, 10, 1),
                 planned_end=date(2020, 9, 30),
             )
-        # 12 before plan revisions, + the revisions and their steps.
-        with django_assert_num_queries(14):
+        # 12 before revisions, + plan revisions and their steps, + KPI target
+        # revisions (prefetched for the quarter targets).
+        with django_assert_num_queries(15):
             response = client.get(project.get_absolute_url())
             assert response.status_code == 200
         assert response.content.decode().count("data-revision=") == size

@@ -487,6 +487,32 @@ def test_indicator_chart_names_the_target_in_thai(thai_words: None) -> None:
     assert [trace["name"] for trace in figure["data"]] == ["ผลจริง", "เป้าหมาย 1 ฉบับ"]
 
 
+def test_indicator_chart_steps_the_target_when_it_was_revised() -> None:
+    figure = charts.indicator_chart(
+        [1, 2],
+        [Decimal(15), Decimal(40)],
+        Decimal(10),
+        "ฉบับ",
+        "en",
+        quarter_targets=[Decimal(1), Decimal(10), Decimal(10), Decimal(10)],
+    )
+
+    bars, line = figure["data"]
+    assert "shapes" not in figure["layout"]
+    assert (line["type"], line["name"]) == ("scatter", "Target")
+    assert line["x"] == ["Q1", "Q2", "Q3", "Q4"]
+    assert line["y"] == [1.0, 10.0, 10.0, 10.0]
+    assert line["line"]["color"] == charts.TARGET_COLOUR
+
+
+def test_indicator_chart_keeps_a_flat_line_for_an_unrevised_target() -> None:
+    figure = charts.indicator_chart(
+        [1], [Decimal(1)], Decimal(1), "", "en", quarter_targets=[Decimal(1)] * 4
+    )
+
+    assert len(figure["layout"]["shapes"]) == 1
+
+
 def test_indicator_chart_without_target_has_no_line() -> None:
     figure = charts.indicator_chart([2], [Decimal("3")], None, "ระดับ", "th")
 

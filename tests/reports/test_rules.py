@@ -37,6 +37,14 @@ def test_achievement_band(achievement, band):
     assert dashboard.achievement_band(achievement) == band
 
 
+@pytest.mark.parametrize("achievement", [None, Decimal("1500"), Decimal("10")])
+def test_a_kpi_that_needs_checking_is_in_that_band_whatever_its_achievement(
+    achievement,
+):
+    band = dashboard.achievement_band(achievement, needs_checking=True)
+    assert band == dashboard.Band.NEEDS_CHECKING
+
+
 def test_progress_days_are_the_month_ends_and_the_reading_date():
     days = dashboard.progress_days(2563, date(2020, 2, 10))
     assert days[:6] == [

@@ -250,10 +250,29 @@ class TestDashboard:
         IndicatorFactory(department=department, fiscal_year=2564)
         response = client.get(reverse("reports:dashboard"), {"fy": FY})
         bands = {key: count for key, _label, count in response.context["bands"]}
-        assert bands == {"met": 1, "near": 1, "partial": 1, "low": 1, "no_result": 1}
+        assert bands == {
+            "met": 1,
+            "near": 1,
+            "partial": 1,
+            "low": 1,
+            "needs_checking": 0,
+            "no_result": 1,
+        }
         assert response.context["kpi_count"] == 5
         html = response.content.decode()
         assert f"/reports/kpis/?fy={FY}&amp;band=partial" in html
+
+    def test_a_kpi_whose_results_carry_a_flag_needs_checking_not_met(self, client):
+        # The seed: a count with target 1 given 15, 40, 0, 1 (over 5× the target).
+        make_seed_like_kpi(DepartmentFactory())
+        percent = IndicatorFactory(unit="ร้อยละ", target=80)
+        IndicatorResultFactory(indicator=percent, quarter=1, value=120)
+        response = client.get(reverse("reports:dashboard"), {"fy": FY})
+        bands = {key: count for key, _label, count in response.context["bands"]}
+        assert (bands["met"], bands["needs_checking"]) == (0, 2)
+        html = response.content.decode()
+        assert f"/reports/kpis/?fy={FY}&amp;band=needs_checking" in html
+        assert "ต้องตรวจสอบ" in html
 
     def test_scores_by_quarter_average_projects_and_each_criterion(self, client):
         department = DepartmentFactory()
@@ -303,11 +322,12 @@ class TestDashboard:
             )
             ProjectEvaluationFactory(project=project)
             IndicatorResultFactory(indicator=IndicatorFactory(department=department))
-        with django_assert_num_queries(9):
+        # +1 since KPI target revisions: they are prefetched (quarter targets).
+        with django_assert_num_queries(10):
             assert (
                 client.get(reverse("reports:dashboard"), {"fy": FY}).status_code == 200
             )
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(11):
             response = client.get(
                 reverse("reports:dashboard"), {"fy": FY, "department": department.code}
             )
@@ -609,7 +629,8 @@ class TestDataQuality:
             ProjectEvaluationFactory(project=project)
             make_seed_like_kpi(DepartmentFactory(), code=None)
         client.force_login(UserFactory(role="evaluator"))
-        with django_assert_num_queries(14):
+        # +1 since KPI target revisions: they are prefetched (quarter targets).
+        with django_assert_num_queries(15):
             assert (
                 client.get(reverse("reports:data-quality"), {"fy": FY}).status_code
                 == 200
@@ -630,7 +651,37 @@ class TestKpiResults:
             (4, Decimal(1)),
         ]
         assert row.quarters[0][2] == [Decimal(100), Decimal(100)]
-        assert row.achievement == Decimal(100) and row.band == "met"
+        # 15 and 40 against a target of 1: the KPI needs checking, not met.
+        assert row.achievement == Decimal(100) and row.band == "needs_checking"
+
+    def test_band_filter_lists_the_kpis_that_need_checking(self, client):
+        department = DepartmentFactory()
+        seed = make_seed_like_kpi(department)
+        met = IndicatorFactory(department=department, target=10, unit="ครั้ง")
+        IndicatorResultFactory(indicator=met, value=12)
+        url = reverse("reports:kpis")
+        checking = client.get(url, {"fy": FY, "band": "needs_checking"})
+        assert [r.indicator for r in checking.context["page"].object_list] == [seed]
+        met_rows = client.get(url, {"fy": FY, "band": "met"}).context["page"]
+        assert [r.indicator for r in met_rows.object_list] == [met]
+
+    def test_a_quarter_is_checked_against_the_target_in_force_then(self, client):
+        # 12 in Q1 against the target of 2 then is over 5×; a target raised to 10
+        # from Q2 on does not clear it.
+        from indicators import services
+
+        indicator = IndicatorFactory(target=2, unit="ครั้ง", fiscal_year=FY)
+        IndicatorResultFactory(indicator=indicator, quarter=1, value=12)
+        indicator.target = Decimal(10)
+        services.save_indicator(
+            indicator=indicator,
+            user=UserFactory(),
+            reason="ปรับเป้า",
+            version=1,
+            today=date(2020, 1, 2),
+        )
+        (row,) = client.get(reverse("reports:kpis"), {"fy": FY}).context["page"]
+        assert (row.achievement, row.band) == (Decimal(120), "needs_checking")
 
     def test_band_filter_keeps_the_kpis_of_that_band(self, client):
         department = DepartmentFactory()
@@ -647,7 +698,8 @@ class TestKpiResults:
         EvaluationCriterionFactory()
         for _ in range(size):
             IndicatorResultFactory(indicator=IndicatorFactory())
-        with django_assert_num_queries(4):
+        # +1 since KPI target revisions: they are prefetched (quarter targets).
+        with django_assert_num_queries(5):
             client.get(reverse("reports:kpis"), {"fy": FY})
 
 
@@ -708,7 +760,8 @@ class TestDepartmentPrint:
             make_project(department, updates=[(date(2020, 1, 10), 30)])
             IndicatorResultFactory(indicator=IndicatorFactory(department=department))
         url = reverse("reports:department-print", args=[department.code])
-        with django_assert_num_queries(9):
+        # +1 since KPI target revisions: they are prefetched (quarter targets).
+        with django_assert_num_queries(10):
             assert client.get(url, {"fy": FY}).status_code == 200
 
 
