@@ -120,6 +120,12 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
             for flag in row.flags
         ]
 
+    can_edit = access.can_edit(request.user, indicator.department_id)
+    locks = (
+        access.quarter_locks(indicator.fiscal_year, indicator.department_id)
+        if can_edit
+        else {}
+    )
     return render(
         request,
         "indicators/indicator_detail.html",
@@ -138,7 +144,9 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
             "bar": _bar_width(achievement),
             "projects": projects,
             "flags": flags,
-            "can_edit_results": access.can_edit(request.user, indicator.department_id),
+            "can_edit_results": can_edit,
+            "locked_quarters": set(locks),
+            "lock_messages": sorted({lock.message for lock in locks.values()}),
             "figure": charts.indicator_chart(
                 [row.quarter for row in rows if row.result],
                 [row.result.value for row in rows if row.result],
@@ -161,6 +169,9 @@ def result_edit(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
         raise Http404
     access.require_edit(request.user, indicator.department_id)
     result = indicator.results.filter(quarter=quarter).first()
+    lock = access.quarter_locks(indicator.fiscal_year, indicator.department_id).get(
+        quarter
+    )
     form = IndicatorResultForm(
         request.POST or None,
         instance=result,
@@ -169,7 +180,7 @@ def result_edit(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
         today=timezone.localdate(),
     )
     conflict = False
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and lock is None and form.is_valid():
         try:
             services.save_result(
                 indicator=indicator,
@@ -196,6 +207,7 @@ def result_edit(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
             "form": form,
             "result": result,
             "conflict": conflict,
+            "lock": lock,
         },
         status=409 if conflict else 200,
     )

@@ -124,6 +124,7 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
                     indicator.target,
                     indicator.unit,
                     lang,
+                    quarter_targets=[row.target for row in rows],
                 ),
             }
         )

@@ -133,3 +133,24 @@ def test_a_locked_quarter_is_read_only_to_staff(client, indicator, staff):
     response = client.post(url(indicator), {"value": "1"})
     assert "was locked by" in response.content.decode()
     assert IndicatorResult.objects.count() == 0
+
+
+def test_a_locked_quarter_offers_no_form_or_link_and_says_who_locked_it(
+    client, indicator, staff, settings
+):
+    from projects.models import QuarterLock
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    QuarterLock.objects.create(
+        fiscal_year=indicator.fiscal_year,
+        quarter=2,
+        department=indicator.department,
+        locked_by=UserFactory(first_name="Somsri", last_name="Evaluator"),
+    )
+    page = client.get(indicator.get_absolute_url()).content.decode()
+    assert url(indicator, 2) not in page
+    assert url(indicator, 1) in page
+    assert "was locked by Somsri Evaluator" in page
+    form = client.get(url(indicator, 2)).content.decode()
+    assert 'data-testid="lock-notice"' in form
+    assert 'name="value"' not in form
