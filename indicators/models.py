@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Avg, Case, Max, OuterRef, Prefetch, Q, Subquery, Sum, When
@@ -16,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from projects import progress, quality
-from projects.fields import NormalizedCharField, NormalizedTextField
+from projects.fields import NormalizedCharField, NormalizedTextField, person_field
 from projects.models import (
     FISCAL_YEAR_VALIDATORS,
     PERCENT_VALIDATORS,
@@ -342,14 +341,7 @@ class TargetRevision(models.Model):
     valid_from = models.DateField(_("in force from"), null=True, blank=True)
     valid_until = models.DateField(_("replaced from"), null=True, blank=True)
     reason = NormalizedTextField(_("reason for the change"), blank=True)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("changed by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    author = person_field(_("changed by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -380,14 +372,7 @@ class IndicatorResult(models.Model):
     )
     value = models.DecimalField(_("result"), max_digits=15, decimal_places=2)
     report = NormalizedTextField(_("report"), blank=True)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("author"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    author = person_field(_("author"))
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -429,14 +414,7 @@ class IndicatorEvaluation(models.Model):
         _("quarter"), validators=QUARTER_VALIDATORS
     )
     comment = NormalizedTextField(_("comment"), blank=True)
-    evaluator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("evaluator"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    evaluator = person_field(_("evaluator"))
     evaluated_at = models.DateTimeField(_("evaluated"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 

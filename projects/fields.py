@@ -6,6 +6,7 @@ Normalising in the field covers forms, admin, bulk inserts and lookups alike.
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db import models
 
 from projects.text import normalize_items, normalize_optional, normalize_text
@@ -87,3 +88,16 @@ class TextListField(models.JSONField):
         # lines, and a hidden initial would render the list as Python text.
         defaults = {"form_class": TextListFormField, "show_hidden_initial": False}
         return models.Field.formfield(self, **{**defaults, **kwargs})
+
+
+def person_field(verbose_name, *, blank: bool = True) -> models.ForeignKey:
+    """Who did something (author, evaluator, locked by…): kept as history when the
+    account is deleted (the row stays, the link empties), never a reverse name."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=blank,
+        related_name="+",
+    )

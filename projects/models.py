@@ -19,7 +19,12 @@ from simple_history.models import HistoricalRecords
 
 from projects import progress, thaicalendar
 from projects.dbfunctions import DayNumber
-from projects.fields import NormalizedCharField, NormalizedTextField, TextListField
+from projects.fields import (
+    NormalizedCharField,
+    NormalizedTextField,
+    TextListField,
+    person_field,
+)
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 FISCAL_YEAR_VALIDATORS = [MinValueValidator(2500), MaxValueValidator(2700)]
@@ -591,14 +596,7 @@ class PlanRevision(models.Model):
         _("superseded on"), null=True, blank=True, help_text=_("Empty: in force now.")
     )
     reason = NormalizedTextField(_("reason for the revision"), blank=True)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("revised by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    author = person_field(_("revised by"))
     created_at = models.DateTimeField(_("saved"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -675,14 +673,7 @@ class ProgressUpdate(models.Model):
     done = NormalizedTextField(_("work done"), blank=True)
     problems = NormalizedTextField(_("problems"), blank=True, none_words=True)
     obstacles = NormalizedTextField(_("obstacles"), blank=True, none_words=True)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("author"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    author = person_field(_("author"))
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -730,14 +721,7 @@ class ProjectEvaluation(models.Model):
         _("score"), max_digits=5, decimal_places=2, validators=PERCENT_VALIDATORS
     )
     comment = NormalizedTextField(_("comment"), blank=True)
-    evaluator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("evaluator"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    evaluator = person_field(_("evaluator"))
     evaluated_at = models.DateTimeField(_("evaluated"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
@@ -816,22 +800,9 @@ class QuarterLock(models.Model):
         related_name="quarter_locks",
         help_text=_("Empty: the quarter is locked for every department."),
     )
-    locked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("locked by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
+    locked_by = person_field(_("locked by"), blank=False)
     locked_at = models.DateTimeField(_("locked"), auto_now_add=True)
-    reopened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reopened by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    reopened_by = person_field(_("reopened by"))
     reopened_at = models.DateTimeField(_("reopened"), null=True, blank=True)
     reopen_reason = NormalizedTextField(_("reason for reopening"), blank=True)
 
@@ -888,22 +859,9 @@ class FiscalYearReopening(models.Model):
         _("fiscal year (B.E.)"), validators=FISCAL_YEAR_VALIDATORS
     )
     reason = NormalizedTextField(_("reason for reopening"))
-    reopened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reopened by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
+    reopened_by = person_field(_("reopened by"), blank=False)
     reopened_at = models.DateTimeField(_("reopened"), auto_now_add=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("closed again by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    closed_by = person_field(_("closed again by"))
     closed_at = models.DateTimeField(_("closed again"), null=True, blank=True)
 
     objects = FiscalYearReopeningQuerySet.as_manager()

@@ -194,6 +194,15 @@ def achievement_percent(
 # Plan revisions: planned % on a date comes from the revision in force on it.
 
 
+def in_force(valid_from: date | None, valid_until: date | None, on: date) -> bool:
+    """True when a dated version (a plan revision, a KPI target) holds on a day:
+    from ``valid_from`` (None: the start) to the day before ``valid_until`` (None:
+    open-ended)."""
+    return (valid_from is None or valid_from <= on) and (
+        valid_until is None or on < valid_until
+    )
+
+
 @dataclass(frozen=True)
 class Revision:
     """A superseded work plan: its steps, in force from ``valid_from`` (None: from
@@ -205,9 +214,7 @@ class Revision:
 
     def in_force(self, on: date) -> bool:
         """True when this plan was the one in force on the date."""
-        return (self.valid_from is None or self.valid_from <= on) and on < (
-            self.valid_until
-        )
+        return in_force(self.valid_from, self.valid_until, on)
 
 
 def steps_in_force(
@@ -322,8 +329,6 @@ def target_on(
     """
     found = current
     for valid_from, valid_until, target in revisions:
-        if (valid_from is None or valid_from <= on) and (
-            valid_until is None or on < valid_until
-        ):
+        if in_force(valid_from, valid_until, on):
             found = target
     return found
