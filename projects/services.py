@@ -215,6 +215,11 @@ def save_plan(
         if _plan_rows(sorted(existing.values(), key=lambda s: s.number)) == _plan_rows(
             steps
         ):
+            # Nothing to revise; still a save of this version, so a second save
+            # made from the same version is refused like any other.
+            Project.objects.filter(pk=locked.pk).update(
+                plan_version=F("plan_version") + 1
+            )
             return None
         revision = None
         if existing and plan_needs_revision(locked):
