@@ -483,3 +483,14 @@ def test_project_added_with_objectives_one_per_line(admin_client):
     assert response.status_code == 302
     project = Project.objects.get(code="21000000-3152")
     assert (project.objectives, project.targets) == (["ข้อ 1", "ข้อ 2"], [])
+
+
+def test_the_admin_speaks_thai_where_django_has_no_thai(admin_client):
+    department = DepartmentFactory(code="21000000", name_th="สำนักยุทธศาสตร์")
+    url = admin_url(Department, "change", department.pk)
+    data = post_data(admin_client.get(url))
+    response = admin_client.post(url, data, follow=True)
+    shown = [str(message) for message in response.context["messages"]]
+    assert any("เรียบร้อยแล้ว" in message for message in shown), shown
+    delete = admin_client.get(admin_url(Department, "delete", department.pk))
+    assert "ใช่ ยืนยัน" in delete.content.decode()
