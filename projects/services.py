@@ -54,9 +54,9 @@ def check_unlocked(
             raise LockedError(lock)
 
 
-def check_year_open(*, fiscal_year: int) -> None:
-    """Raise LockedError when the fiscal year has closed."""
-    lock = access.year_lock(fiscal_year)
+def check_year_open(*, fiscal_year: int, today: date | None = None) -> None:
+    """Raise LockedError when the fiscal year has closed (by ``today``)."""
+    lock = access.year_lock(fiscal_year, today)
     if lock is not None:
         raise LockedError(lock)
 
@@ -210,7 +210,7 @@ def save_plan(
         locked = Project.objects.select_for_update().get(pk=project.pk)
         if locked.plan_version != version:
             raise ConflictError
-        check_year_open(fiscal_year=locked.fiscal_year)
+        check_year_open(fiscal_year=locked.fiscal_year, today=today)
         existing = {step.pk: step for step in locked.steps.all()}
         if _plan_rows(sorted(existing.values(), key=lambda s: s.number)) == _plan_rows(
             steps

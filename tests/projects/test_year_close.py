@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from indicators.models import IndicatorResult
 from projects import access, services
-from projects.models import FiscalYearReopening, PlanStep, ProgressUpdate
+from projects.models import FiscalYearReopening, PlanRevision, PlanStep, ProgressUpdate
 from tests.factories import (
     IndicatorFactory,
     PlanStepFactory,
@@ -176,3 +176,13 @@ def test_an_open_year_cannot_be_reopened(client, today):
     reopen = reverse("projects:evaluation-year-reopen", args=[2563])
     assert client.post(reopen, {"year-reason": "ขอแก้ไข"}).status_code == 200
     assert not FiscalYearReopening.objects.exists()
+
+
+def test_demo_data_as_of_a_day_long_closed_still_loads(settings):
+    """load_demo --today (the benchmark's) writes a year that has closed since."""
+    from projects import demo
+
+    settings.FISCAL_YEAR_CLOSE_DAYS = 30
+    demo.write_seed_project()
+    assert demo.write_staff_work(date(2020, 6, 27)) == 4
+    assert PlanRevision.objects.filter(valid_until__isnull=True).count() == 1
