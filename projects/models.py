@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cached_property
 from decimal import Decimal
 
 from django.conf import settings
@@ -495,7 +496,7 @@ class Project(models.Model):
             if r.valid_until is not None
         ]
 
-    @property
+    @cached_property
     def missing_months(self) -> list[tuple[int, int]]:
         """Months whose report is past due and missing (needs with_progress())."""
         return missing_months(
