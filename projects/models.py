@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
