@@ -103,7 +103,7 @@ class EvaluationCriterion(models.Model):
     fiscal_year = models.PositiveSmallIntegerField(
         _("fiscal year (B.E.)"), validators=FISCAL_YEAR_VALIDATORS
     )
-    code = models.CharField(_("code"), max_length=20)
+    code = NormalizedCharField(_("code"), max_length=20)
     name_th = NormalizedCharField(_("name (Thai)"), max_length=255)
     name_en = NormalizedCharField(_("name (English)"), max_length=255, blank=True)
     max_score = models.DecimalField(

@@ -12,6 +12,8 @@ from projects.text import normalize_items, normalize_optional, normalize_text
 
 
 class _NormalizedMixin:
+    single_line = False
+
     def __init__(self, *args, none_words: bool = False, **kwargs) -> None:
         self.none_words = none_words
         super().__init__(*args, **kwargs)
@@ -25,7 +27,9 @@ class _NormalizedMixin:
     def normalize(self, value):
         if value is None or not isinstance(value, str):
             return value
-        return normalize_optional(value) if self.none_words else normalize_text(value)
+        if self.none_words:
+            return normalize_optional(value, single_line=self.single_line)
+        return normalize_text(value, single_line=self.single_line)
 
     def to_python(self, value):
         # Validation (max_length above all) sees the text as stored: NFC makes
@@ -42,11 +46,15 @@ class _NormalizedMixin:
 
 
 class NormalizedCharField(_NormalizedMixin, models.CharField):
-    """A CharField stored in NFC with the composed sara am, trimmed."""
+    """A one-line CharField stored in NFC with the composed sara am, trimmed,
+    without control, bidirectional or zero-width characters."""
+
+    single_line = True
 
 
 class NormalizedTextField(_NormalizedMixin, models.TextField):
-    """A TextField stored in NFC with the composed sara am, trimmed."""
+    """A TextField stored in NFC with the composed sara am, trimmed, without
+    control, bidirectional or zero-width characters (line breaks are kept)."""
 
 
 class TextListWidget(forms.Textarea):

@@ -236,7 +236,7 @@ class StrategyNode(models.Model):
         OBJECTIVE = "objective", _("Objective")
 
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)
-    code = models.CharField(_("code"), max_length=20, unique=True)
+    code = NormalizedCharField(_("code"), max_length=20, unique=True)
     title_th = NormalizedCharField(_("title (Thai)"), max_length=500)
     title_en = NormalizedCharField(_("title (English)"), max_length=500, blank=True)
     parent = models.ForeignKey(
@@ -299,10 +299,10 @@ class Project(models.Model):
     officer_contact = NormalizedCharField(
         _("officer's contact"), max_length=255, blank=True
     )
-    budget_owner_unit = models.CharField(
+    budget_owner_unit = NormalizedCharField(
         _("owning budget unit"), max_length=20, blank=True
     )
-    budget_implementing_unit = models.CharField(
+    budget_implementing_unit = NormalizedCharField(
         _("implementing budget unit"), max_length=20, blank=True
     )
     budget_amount = models.DecimalField(
