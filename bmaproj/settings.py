@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bmaproj.middleware.PrivatePagesNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -72,6 +73,13 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "bmaproj.urls"
+# The portal's own page for a refused form token (bmaproj/errors.py).
+CSRF_FAILURE_VIEW = "bmaproj.errors.csrf_failure"
+# The largest form a request may carry, in bytes (Django's default, 2.5 MB): a
+# larger one gets the portal's "too large" page (413), and text fields say their
+# limit (TEXT_MAX_LENGTH), so that a report typed in full always fits.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+TEXT_MAX_LENGTH = envint("TEXT_MAX_LENGTH", 20_000)
 WSGI_APPLICATION = "bmaproj.wsgi.application"
 
 TEMPLATES = [

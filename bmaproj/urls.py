@@ -6,6 +6,11 @@ from django.urls import include, path
 
 from projects.views import healthz
 
+handler400 = "bmaproj.errors.bad_request"
+handler403 = "bmaproj.errors.permission_denied"
+handler404 = "bmaproj.errors.page_not_found"
+handler500 = "bmaproj.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # Accounts: no self-service password reset; the administrator sets new ones.

@@ -6,7 +6,11 @@ Normalising in the field covers forms, admin, bulk inserts and lookups alike.
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.text import format_lazy
 
 from projects.text import normalize_items, normalize_optional, normalize_text
 
@@ -54,7 +58,26 @@ class NormalizedCharField(_NormalizedMixin, models.CharField):
 
 class NormalizedTextField(_NormalizedMixin, models.TextField):
     """A TextField stored in NFC with the composed sara am, trimmed, without
-    control, bidirectional or zero-width characters (line breaks are kept)."""
+    control, bidirectional or zero-width characters (line breaks are kept).
+
+    Its form field stops at TEXT_MAX_LENGTH characters and says so, so that a
+    form typed in full stays below the request limit (DATA_UPLOAD_MAX_MEMORY_SIZE).
+    """
+
+    def formfield(self, **kwargs):
+        limit = self.max_length or settings.TEXT_MAX_LENGTH
+        field = super().formfield(**{"max_length": limit, **kwargs})
+        if field is not None and not self.choices:
+            field.help_text = limit_help_text(field.help_text, limit)
+        return field
+
+
+def limit_help_text(help_text: Any, limit: int) -> Any:
+    """A field's help text followed by the most characters it takes."""
+    limit_text = format_lazy(_("At most {} characters."), f"{limit:,}")
+    if not help_text:
+        return limit_text
+    return format_lazy("{} {}", help_text, limit_text)
 
 
 class TextListWidget(forms.Textarea):
@@ -67,12 +90,31 @@ class TextListWidget(forms.Textarea):
 
 
 class TextListFormField(forms.Field):
-    """An ordered list of text items typed one per line; blank lines are dropped."""
+    """An ordered list of text items typed one per line; blank lines are dropped.
+
+    The text as typed may hold at most ``max_length`` characters (TEXT_MAX_LENGTH).
+    """
 
     widget = TextListWidget
 
+    def __init__(self, *, max_length: int | None = None, **kwargs: Any) -> None:
+        self.max_length = max_length or settings.TEXT_MAX_LENGTH
+        super().__init__(**kwargs)
+        self.help_text = limit_help_text(self.help_text, self.max_length)
+        self.validators.append(_TypedLengthValidator(self.max_length))
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        return {**super().widget_attrs(widget), "maxlength": str(self.max_length)}
+
     def to_python(self, value: Any) -> list[str]:
         return normalize_items(value)
+
+
+class _TypedLengthValidator(MaxLengthValidator):
+    """The items' length as one text of lines, as the person typed them."""
+
+    def clean(self, x: Any) -> int:
+        return len("\n".join(x)) if isinstance(x, list) else len(x)
 
 
 class TextListField(models.JSONField):
