@@ -117,11 +117,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: derived figures and public pages (projects/cache.py), shared by every
 # process and replica through a table in the database, made by `migrate`.
 
+# Bounded in bytes as well as in entries (projects.cache.BoundedDatabaseCache).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "BACKEND": "projects.cache.BoundedDatabaseCache",
         "LOCATION": os.environ.get("CACHE_TABLE", "portal_cache"),
-        "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 100_000)},
+        "OPTIONS": {
+            "MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 100_000),
+            "MAX_BYTES": envint("CACHE_MAX_BYTES", 512 * 1024 * 1024),
+            "MAX_ENTRY_BYTES": envint("CACHE_MAX_ENTRY_BYTES", 4 * 1024 * 1024),
+            "BYTES_CHECK_EVERY": envint("CACHE_BYTES_CHECK_EVERY", 10),
+        },
     }
 }
 

@@ -176,7 +176,7 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
 
 @require_safe
 @access.public_read
-@public_page
+@public_page()
 def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     project = _project_for_page(code)
     return render(
@@ -186,7 +186,7 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_safe
 @access.public_read
-@public_page
+@public_page()
 def project_print(request: HttpRequest, code: str) -> HttpResponse:
     project = _project_for_page(code)
     return render(
@@ -465,7 +465,7 @@ def filtered_projects(
 
 @require_safe
 @access.public_read
-@public_page
+@public_page("fy", "q", "department", "status", "kind", "strategy", "sort", "page")
 def project_list(request: HttpRequest) -> HttpResponse:
     form, filters, fiscal_year, on, projects = filtered_projects(request)
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -487,7 +487,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @access.public_read
-@public_page
+@public_page("fy")
 def department_list(request: HttpRequest) -> HttpResponse:
     fiscal_year = selected_fiscal_year(request)
     on = _reading_date(fiscal_year)
@@ -510,7 +510,7 @@ def department_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @access.public_read
-@public_page
+@public_page("fy")
 def department_detail(request: HttpRequest, code: str) -> HttpResponse:
     department = get_object_or_404(
         Department.objects.select_related("parent"), code=code
@@ -597,7 +597,7 @@ def _overview_figures(fiscal_year: int, on: date) -> dict:
 
 @require_safe
 @access.public_read
-@public_page
+@public_page("fy")
 def overview(request: HttpRequest) -> HttpResponse:
     fiscal_year = selected_fiscal_year(request)
     on = _reading_date(fiscal_year)
