@@ -215,6 +215,9 @@ AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Tries made while locked out do not move the cool-off: the right password after
+# it always works, however often someone kept trying meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "bmaproj.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "bmaproj.security.client_ip"
 # The number of proxies in front of the portal that append to X-Forwarded-For;
