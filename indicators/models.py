@@ -21,6 +21,7 @@ from projects.models import (
     PERCENT_VALIDATORS,
     QUARTER_VALIDATORS,
     Department,
+    PortalHistoricalRecords,
     Project,
     localized,
 )
@@ -189,7 +190,7 @@ class Indicator(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = IndicatorQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = PortalHistoricalRecords(m2m_fields=["projects"])
 
     class Meta:
         ordering = ["-fiscal_year", "code"]

@@ -265,6 +265,16 @@ class PortalUserAdmin(DataVersionMixin, NormalizedSearchMixin, UserAdmin):
     list_select_related = ["profile"]
     list_filter = ["profile__role", "is_staff", "is_superuser", "is_active"]
 
+    def save_related(self, request, form, formsets, change) -> None:
+        # The membership inline writes the link table directly, which the
+        # departments' history does not see: record each department it changed.
+        user = form.instance
+        before = set(user.departments.values_list("pk", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        after = set(user.departments.values_list("pk", flat=True))
+        for department in Department.objects.filter(pk__in=before ^ after):
+            department.save()
+
 
 @admin.register(QuarterLock)
 class QuarterLockAdmin(PortalModelAdmin):

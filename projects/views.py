@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.utils import DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -672,14 +672,40 @@ HISTORY_PAGE_SIZE = 50
 @require_safe
 @login_required
 def project_history(request: HttpRequest, code: str) -> HttpResponse:
-    """Who created, changed or deleted what of a project and its KPIs, newest first."""
-    project = get_object_or_404(Project.objects.select_related("department"), code=code)
-    if not access.can_see_history(request.user, project.department_id):
+    """Who created, changed or deleted what of a project and its KPIs, newest first.
+
+    A deleted project's history stays readable by evaluators and admins.
+    """
+    project = Project.objects.select_related("department").filter(code=code).first()
+    deleted = project is None
+    if deleted:
+        project = history.deleted_project(code)
+        if project is None:
+            raise Http404
+        if not access.is_evaluator(request.user):
+            raise PermissionDenied
+    elif not access.can_see_history(request.user, project.department_id):
         raise PermissionDenied
     entries = history.project_history(project, get_language() or "th")
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "projects/project_history.html",
-        {"project": project, "fiscal_year": project.fiscal_year, "page": page},
+        {
+            "project": project,
+            "deleted": deleted,
+            "fiscal_year": project.fiscal_year,
+            "page": page,
+        },
     )
+
+
+@require_safe
+@login_required
+def people_history(request: HttpRequest) -> HttpResponse:
+    """Admins: who changed accounts, roles, groups and department membership."""
+    if not access.is_admin(request.user):
+        raise PermissionDenied
+    entries = history.people_history(get_language() or "th")
+    page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "projects/people_history.html", {"page": page})
