@@ -673,6 +673,9 @@ def replica_table(
             f"{len(reports)} stored, {len(stats.in_doubt)} in doubt at the kill",
             f"fresh reads after writes (anonymous, shared cache): "
             f"{stats.fresh_reads}; stale: {len(stats.stale)}",
+            f"sessions: {len(stats.times.get('login', [])) // 2} logins for "
+            f"{args.clients} clients, none again after the kill (a lost session "
+            f"would be a redirect to the login page: an unexpected answer)",
         ]
     )
 

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.forms import UserChangeForm
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
@@ -254,12 +255,25 @@ class DepartmentMembershipInline(admin.TabularInline):
     autocomplete_fields = ["department"]
 
 
+class PortalUserChangeForm(UserChangeForm):
+    """Names and e-mail as every other text of the portal: one line, NFC, without
+    control, bidirectional or zero-width characters (projects.text)."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name in ("first_name", "last_name", "email"):
+            if isinstance(cleaned.get(name), str):
+                cleaned[name] = normalize_text(cleaned[name], single_line=True)
+        return cleaned
+
+
 User = get_user_model()
 admin.site.unregister(User)
 
 
 @admin.register(User)
 class PortalUserAdmin(DataVersionMixin, NormalizedSearchMixin, UserAdmin):
+    form = PortalUserChangeForm
     inlines = [ProfileInline, DepartmentMembershipInline]
     list_display = ["username", "first_name", "last_name", "profile__role", "is_staff"]
     list_select_related = ["profile"]

@@ -30,6 +30,7 @@ from tests.factories import (
     ProgressUpdateFactory,
     ProjectEvaluationFactory,
     ProjectFactory,
+    UserFactory,
 )
 from tests.projects.test_admin import admin_url, post_data
 
@@ -269,3 +270,24 @@ class TestHiddenCharacters:
             data["rationale"] = value
             response = admin_client.post(url, data)
             assert response.status_code in (200, 302), repr(value[:5])
+
+
+@pytest.mark.django_db
+def test_user_names_in_the_admin_lose_hidden_characters(admin_client):
+    from django.contrib.auth import get_user_model
+
+    user = UserFactory(username="somchai")
+    url = admin_url(get_user_model(), "change", user.pk)
+    data = post_data(admin_client.get(url))
+    joined = user.date_joined.astimezone()
+    data.update(
+        {
+            "first_name": f"สม{HIDDEN[1:]}ชาย",
+            "last_name": "ใจ\u202eดี",
+            "date_joined_0": joined.date().isoformat(),
+            "date_joined_1": joined.strftime("%H:%M:%S"),
+        }
+    )
+    assert admin_client.post(url, data).status_code == 302
+    user.refresh_from_db()
+    assert (user.first_name, user.last_name) == ("สมชาย", "ใจดี")
