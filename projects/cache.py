@@ -118,14 +118,14 @@ MAX_PARAM_LENGTH = 100
 UNCACHED_PARAMS = frozenset({"q"})
 
 
-def known_query(request: HttpRequest, params: Iterable[str]) -> tuple[str, bool]:
-    """The request's query string with only ``params``, in one order, and whether
-    a page with it may be cached (no repeated, over-long or free-text value)."""
+def known_query(request: HttpRequest, params: Iterable[str]) -> tuple[str, str, bool]:
+    """The request's query string with only ``params``, as sent (for the view)
+    and in one order (for the cache key), and whether a page with it may be
+    cached (no repeated, over-long or free-text value)."""
     cacheable = True
     kept = QueryDict(mutable=True)
-    for name in sorted(params):
-        values = request.GET.getlist(name)
-        if not values:
+    for name, values in request.GET.lists():
+        if name not in params:
             continue
         if (
             len(values) > 1
@@ -134,7 +134,10 @@ def known_query(request: HttpRequest, params: Iterable[str]) -> tuple[str, bool]
         ):
             cacheable = False
         kept.setlist(name, values)
-    return kept.urlencode(), cacheable
+    ordered = QueryDict(mutable=True)
+    for name in sorted(kept):
+        ordered.setlist(name, kept.getlist(name))
+    return kept.urlencode(), ordered.urlencode(), cacheable
 
 
 def public_page(
@@ -143,8 +146,8 @@ def public_page(
     """Serve anonymous visitors a reading page from the shared cache.
 
     ``params`` are the query parameters the view reads; the view sees only those.
-    The page is cached per path, known parameters, language and day, under the
-    data version. Signed-in people (whose pages show their own links and
+    The page is cached per path, known parameters (in one order), language and
+    day, under the data version. Signed-in people (whose pages show their own links and
     data-quality flags) and visitors carrying a session or messages get the page
     rendered for them. The form token is not cached: each visitor gets their own.
     """
@@ -163,14 +166,15 @@ def _public_page(
 ) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        query, cacheable_query = known_query(request, params)
+        query, key_query, cacheable_query = known_query(request, params)
         if query != request.META.get("QUERY_STRING", ""):
             request.GET = QueryDict(query)
             request.META["QUERY_STRING"] = query
         if not cacheable_query or not _cacheable_request(request):
             return view(request, *args, **kwargs)
-        path = request.get_full_path()
-        key = _key("page", timezone.localdate(), get_language(), path)
+        key = _key(
+            "page", timezone.localdate(), get_language(), request.path, key_query
+        )
         found = cache.get_many([VERSION_KEY, key])
         version = found.get(VERSION_KEY) or _new_version()
         entry = found.get(key)

@@ -37,7 +37,20 @@ project_code_validator = RegexValidator(
 class PortalHistoricalRecords(HistoricalRecords):
     """django-simple-history's records, which also follow links changed from the
     other side (``user.departments.add(department)``): simple-history records a
-    many-to-many change only for the model that declares the field."""
+    many-to-many change only for the model that declares the field. A save of
+    excluded fields only (``update_fields``) records nothing."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        # A save of fields the history leaves out (a user's last login) is no
+        # change to record, and a GET that logs in must not write one.
+        update_fields = kwargs.get("update_fields")
+        if (
+            not created
+            and update_fields
+            and set(update_fields) <= set(self.excluded_fields)
+        ):
+            return None
+        return super().post_save(instance, created, using=using, **kwargs)
 
     def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
         if not reverse:

@@ -147,6 +147,35 @@ class TestPagesShowUserTextLiterally:
                 assert not any(RAW_MARKUP.search(text) for text in texts), url
                 assert not any("%{meta}" in text for text in texts), url
 
+    def test_signed_in_pages_evaluation_and_quality(self, client, world):
+        project, indicator = world
+        client.force_login(UserFactory(role="evaluator"))
+        urls = [
+            reverse("projects:detail", args=[project.code]),
+            reverse("projects:evaluate", args=[project.code, 1]),
+            reverse("projects:evaluation-quarter", args=[2563, 1]),
+            reverse("projects:evaluation-score", args=[2563, 1]),
+            reverse("projects:evaluation-summary", args=[2563]),
+            reverse("reports:data-quality") + "?fy=2563",
+            reverse("reports:compliance") + "?fy=2563",
+            reverse("projects:history", args=[project.code]),
+            reverse("indicators:detail", args=[indicator.code]),
+        ]
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            html = response.content.decode()
+            assert not RAW_MARKUP.search(html), url
+            for figure in figures_in(html):
+                texts = strings_in(figure)
+                assert not any(RAW_MARKUP.search(text) for text in texts), url
+                assert not any("%{meta}" in text for text in texts), url
+
+    def test_exports_carry_the_text_as_typed(self, client, world):
+        url = reverse("reports:export-csv", args=["projects"])
+        body = content_of(client.get(url, {"fy": 2563})).decode("utf-8-sig")
+        assert PAYLOAD.replace('"', '""') in body
+
     def test_the_project_page_names_the_step_in_the_chart_escaped(self, client, world):
         project, _indicator = world
         html = client.get(reverse("projects:detail", args=[project.code])).content
