@@ -538,16 +538,7 @@ def behind_nginx(env: dict, replicas: int, workers: int, work: Path):
             logs.append(log_file)
             processes.append(
                 subprocess.Popen(
-                    [
-                        str(Path(PYTHON).with_name("gunicorn")),
-                        "bmaproj.wsgi",
-                        "--workers",
-                        str(workers),
-                        "--bind",
-                        f"127.0.0.1:{port}",
-                        "--timeout",
-                        "120",
-                    ],
+                    bench.gunicorn_command(port, workers),
                     env=env,
                     cwd=bench.ROOT,
                     stdout=log_file,

@@ -231,7 +231,7 @@ class BoundedDatabaseCache(DatabaseCache):
         connection = connections[router.db_for_read(self.cache_model_class)]
         table = connection.ops.quote_name(self._table)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COALESCE(SUM(LENGTH(value)), 0) FROM {table}")  # noqa: S608
+            cursor.execute(f"SELECT COALESCE(SUM(LENGTH(value)), 0) FROM {table}")  # noqa: S608  # nosec B608 (the table is a setting)
             return int(cursor.fetchone()[0])
 
     def cull_to_max_bytes(self) -> None:
@@ -248,17 +248,17 @@ class BoundedDatabaseCache(DatabaseCache):
             datetime.max.replace(microsecond=0)
         )
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [now])  # noqa: S608
+            cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [now])  # noqa: S608  # nosec B608 (the table is a setting)
             while self.stored_bytes() > self._max_bytes * 3 // 4:
                 cursor.execute(
-                    f"SELECT COUNT(*) FROM {table} WHERE expires < %s",  # noqa: S608
+                    f"SELECT COUNT(*) FROM {table} WHERE expires < %s",  # noqa: S608  # nosec B608 (the table is a setting)
                     [never],
                 )
                 count = int(cursor.fetchone()[0])
                 if count == 0:
                     return
                 cursor.execute(
-                    f"DELETE FROM {table} WHERE cache_key IN ("  # noqa: S608
+                    f"DELETE FROM {table} WHERE cache_key IN ("  # noqa: S608  # nosec B608 (the table is a setting)
                     f"SELECT cache_key FROM {table} WHERE expires < %s "
                     f"ORDER BY expires LIMIT %s)",
                     [never, max(count // 4, 1)],

@@ -60,6 +60,19 @@ def strings_in(value) -> list[str]:
     return []
 
 
+def assert_shown_literally(client, urls: list[str]) -> None:
+    """Each page answers, holds no markup of the payload, nor hands plotly any."""
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert not RAW_MARKUP.search(html), url
+        for figure in figures_in(html):
+            texts = strings_in(figure)
+            assert not any(RAW_MARKUP.search(text) for text in texts), url
+            assert not any("%{meta}" in text for text in texts), url
+
+
 class TestChartsEscapeUserText:
     def test_plain_escapes_markup_entities_and_templates(self):
         assert charts.plain(PAYLOAD) == FOR_PLOTLY
@@ -137,15 +150,7 @@ class TestPagesShowUserTextLiterally:
             reverse("reports:kpis") + "?fy=2563",
             reverse("reports:department-print", args=["21000000"]) + "?fy=2563",
         ]
-        for url in urls:
-            response = client.get(url)
-            assert response.status_code == 200, url
-            html = response.content.decode()
-            assert not RAW_MARKUP.search(html), url
-            for figure in figures_in(html):
-                texts = strings_in(figure)
-                assert not any(RAW_MARKUP.search(text) for text in texts), url
-                assert not any("%{meta}" in text for text in texts), url
+        assert_shown_literally(client, urls)
 
     def test_signed_in_pages_evaluation_and_quality(self, client, world):
         project, indicator = world
@@ -161,15 +166,7 @@ class TestPagesShowUserTextLiterally:
             reverse("projects:history", args=[project.code]),
             reverse("indicators:detail", args=[indicator.code]),
         ]
-        for url in urls:
-            response = client.get(url)
-            assert response.status_code == 200, url
-            html = response.content.decode()
-            assert not RAW_MARKUP.search(html), url
-            for figure in figures_in(html):
-                texts = strings_in(figure)
-                assert not any(RAW_MARKUP.search(text) for text in texts), url
-                assert not any("%{meta}" in text for text in texts), url
+        assert_shown_literally(client, urls)
 
     def test_exports_carry_the_text_as_typed(self, client, world):
         url = reverse("reports:export-csv", args=["projects"])
