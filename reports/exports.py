@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -204,8 +205,12 @@ def _in_language(chunks: Iterator[str], lang: str) -> Iterator[str]:
 
 
 def csv_response(table: Table) -> StreamingHttpResponse:
+    chunks = _in_language(csv_chunks(table), _lang())
+    # The first chunk runs the query now: an unreachable database is the view's
+    # error (the portal's 503 page), not a download cut off after its headers.
+    first = next(chunks)
     response = StreamingHttpResponse(
-        _in_language(csv_chunks(table), _lang()), content_type=CSV_TYPE
+        itertools.chain([first], chunks), content_type=CSV_TYPE
     )
     response["Content-Disposition"] = f'attachment; filename="{table.filename}.csv"'
     return response

@@ -192,3 +192,18 @@ class TestPrivatePagesAreNotStored:
             reverse("reports:export-csv", args=["projects"]), {"fy": 2563}
         )
         assert "no-store" in response["Cache-Control"]
+
+
+def test_a_csv_export_answers_503_when_the_database_is_gone(quiet_client, monkeypatch):
+    from reports import exports
+
+    def gone(table):
+        raise OperationalError("could not connect to server: Connection refused")
+        yield  # a generator, as csv_chunks is
+
+    monkeypatch.setattr(exports, "csv_chunks", gone)
+    response = quiet_client.get(
+        reverse("reports:export-csv", args=["projects"]), {"fy": 2563}
+    )
+    assert response.status_code == 503
+    assert not response.streaming
