@@ -217,7 +217,15 @@ def records(
                 if changes:
                     result.append(Record(model, row, changes, has_previous=True))
         else:
-            result.append(Record(model, row, (), has_previous=previous is not None))
+            # A deletion shows what was deleted: each value before, none after.
+            changes = tuple(
+                RawChange(f, _value(row, f), None)
+                for f in fields
+                if not _is_empty(_value(row, f))
+            )
+            result.append(
+                Record(model, row, changes, has_previous=previous is not None)
+            )
         previous = row
     return result
 

@@ -11,6 +11,8 @@
 //   pages that keep work ([data-keep-drafts]) or the form again with errors.
 // - When a form page opens with drafts its fields do not hold, they are put
 //   back and a note says so, with a button to throw them away.
+// - Logging out ([data-clear-drafts]) throws every draft away, so that the next
+//   person at a shared computer does not find them.
 (() => {
   "use strict";
   const PREFIX = "portal-draft:";
@@ -85,9 +87,20 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     clearSent();
+    document.querySelectorAll("form[data-clear-drafts]").forEach((form) => {
+      form.addEventListener("submit", () => {
+        Object.keys(store)
+          .filter((key) => key.startsWith(PREFIX))
+          .forEach((key) => store.removeItem(key));
+      });
+    });
     const page = window.location.pathname;
     document.querySelectorAll("form[method=post i]").forEach((form) => {
-      if (form.dataset.noDrafts !== undefined || !fieldsOf(form).length) {
+      if (
+        form.dataset.noDrafts !== undefined ||
+        form.dataset.clearDrafts !== undefined ||
+        !fieldsOf(form).length
+      ) {
         return;
       }
       if (!form.querySelector(".is-invalid, .errorlist")) {

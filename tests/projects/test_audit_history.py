@@ -217,6 +217,18 @@ class TestDeletedProjects:
         client.force_login(UserFactory(role="evaluator"))
         assert client.get(url).status_code == 200
 
+    def test_the_deletion_shows_who_and_the_values_before(
+        self, admin_user, deleted, english
+    ):
+        entries = of_project(deleted)
+        (removed,) = [e for e in entries if e.action == "-" and e.model == "project"]
+        assert removed.user == admin_user.get_username()
+        values = {
+            change.field: (change.before, change.after) for change in removed.changes
+        }
+        assert values["code"] == ("21000000-9001", "–")
+        assert values["name (Thai)"] == (deleted.name_th, "–")
+
     def test_department_staff_and_visitors_do_not(self, client, deleted):
         url = reverse("projects:history", args=[deleted.code])
         staff = UserFactory(role="staff")
