@@ -230,8 +230,11 @@ class BoundedDatabaseCache(DatabaseCache):
         """The bytes of the values the table holds (as stored, base64)."""
         connection = connections[router.db_for_read(self.cache_model_class)]
         table = connection.ops.quote_name(self._table)
+        # PostgreSQL's octet_length reads a stored value's size from its header,
+        # without fetching and decompressing the value (length() would).
+        size = "octet_length" if connection.vendor == "postgresql" else "length"
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COALESCE(SUM(LENGTH(value)), 0) FROM {table}")  # noqa: S608  # nosec B608 (the table is a setting)
+            cursor.execute(f"SELECT COALESCE(SUM({size}(value)), 0) FROM {table}")  # noqa: S608  # nosec B608 (the table is a setting)
             return int(cursor.fetchone()[0])
 
     def cull_to_max_bytes(self) -> None:
