@@ -11,8 +11,8 @@
 //   pages that keep work ([data-keep-drafts]) or the form again with errors.
 // - When a form page opens with drafts its fields do not hold, they are put
 //   back and a note says so, with a button to throw them away.
-// - Logging out ([data-clear-drafts]) throws every draft away, so that the next
-//   person at a shared computer does not find them.
+// - Logging out (the form sent to the layout's data-logout-url) throws every
+//   draft away, so that the next person at a shared computer does not find them.
 (() => {
   "use strict";
   const PREFIX = "portal-draft:";
@@ -87,7 +87,13 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     clearSent();
-    document.querySelectorAll("form[data-clear-drafts]").forEach((form) => {
+    const logout = document.body.dataset.logoutUrl;
+    const isLogout = (form) =>
+      Boolean(logout) && new URL(form.action, window.location.href).pathname === logout;
+    document.querySelectorAll("form").forEach((form) => {
+      if (!isLogout(form)) {
+        return;
+      }
       form.addEventListener("submit", () => {
         Object.keys(store)
           .filter((key) => key.startsWith(PREFIX))
@@ -98,7 +104,7 @@
     document.querySelectorAll("form[method=post i]").forEach((form) => {
       if (
         form.dataset.noDrafts !== undefined ||
-        form.dataset.clearDrafts !== undefined ||
+        isLogout(form) ||
         !fieldsOf(form).length
       ) {
         return;
