@@ -259,6 +259,20 @@ def collectstatic(env: dict) -> None:
     )
 
 
+def gunicorn_command(port: int, workers: int) -> list[str]:
+    """The portal under gunicorn on 127.0.0.1:port, as in production."""
+    return [
+        str(Path(PYTHON).with_name("gunicorn")),
+        "bmaproj.wsgi",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "120",
+    ]
+
+
 @contextmanager
 def gunicorn(env: dict, workers: int = 2):
     """The portal on a free loopback port; yields (base URL, process)."""
@@ -267,16 +281,7 @@ def gunicorn(env: dict, workers: int = 2):
         "w+", prefix="bench-gunicorn-", suffix=".log", delete=False
     )
     process = subprocess.Popen(
-        [
-            str(Path(PYTHON).with_name("gunicorn")),
-            "bmaproj.wsgi",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "120",
-        ],
+        gunicorn_command(port, workers),
         env=env,
         cwd=ROOT,
         stdout=log_file,

@@ -1,14 +1,25 @@
-"""Security glue: junk URLs refused early, and login throttling with django-axes."""
+"""Security glue: junk URLs refused early, and login throttling with django-axes.
+
+The throttle counts wrong passwords per username and client address, on the login
+pages and on the password-change page alike (``ThrottledPasswordChangeView``);
+tries made during a lockout do not extend it
+(``AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False``); behind a proxy the
+client address is the one the trusted proxies recorded (``client_ip``).
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -66,9 +77,17 @@ def client_ip(request: HttpRequest) -> str | None:
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if count > 0 and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if len(hops) >= count:
+        if len(hops) >= count and _is_address(hops[-count]):
             return hops[-count]
     return request.META.get("REMOTE_ADDR")
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def lockout_response(
@@ -84,3 +103,30 @@ def lockout_response(
         {"minutes": minutes},
         status=LOCKOUT_STATUS,
     )
+
+
+class ThrottledPasswordChangeView(PasswordChangeView):
+    """The password change, throttled like the login.
+
+    A wrong current password counts as a failed login of that username from that
+    address, so the page cannot be used to guess a password that a stolen or
+    unattended session does not know; during a lockout the page answers as the
+    login does (429).
+    """
+
+    def _credentials(self) -> dict[str, str]:
+        return {"username": self.request.user.get_username()}
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if AxesProxyHandler.is_locked(request, self._credentials()):
+            return lockout_response(request)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        if "old_password" in form.errors:
+            user_login_failed.send(
+                sender=type(self), credentials=self._credentials(), request=self.request
+            )
+            if getattr(self.request, "axes_locked_out", False):
+                return lockout_response(self.request)
+        return super().form_invalid(form)

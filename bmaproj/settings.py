@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bmaproj.middleware.PrivatePagesNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -72,6 +73,13 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "bmaproj.urls"
+# The portal's own page for a refused form token (bmaproj/errors.py).
+CSRF_FAILURE_VIEW = "bmaproj.errors.csrf_failure"
+# The largest form a request may carry, in bytes (Django's default, 2.5 MB): a
+# larger one gets the portal's "too large" page (413), and text fields say their
+# limit (TEXT_MAX_LENGTH), so that a report typed in full always fits.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+TEXT_MAX_LENGTH = envint("TEXT_MAX_LENGTH", 20_000)
 WSGI_APPLICATION = "bmaproj.wsgi.application"
 
 TEMPLATES = [
@@ -109,11 +117,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: derived figures and public pages (projects/cache.py), shared by every
 # process and replica through a table in the database, made by `migrate`.
 
+# Bounded in bytes as well as in entries (projects.cache.BoundedDatabaseCache).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "BACKEND": "projects.cache.BoundedDatabaseCache",
         "LOCATION": os.environ.get("CACHE_TABLE", "portal_cache"),
-        "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 100_000)},
+        "OPTIONS": {
+            "MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 100_000),
+            "MAX_BYTES": envint("CACHE_MAX_BYTES", 512 * 1024 * 1024),
+            "MAX_ENTRY_BYTES": envint("CACHE_MAX_ENTRY_BYTES", 4 * 1024 * 1024),
+            "BYTES_CHECK_EVERY": envint("CACHE_BYTES_CHECK_EVERY", 10),
+        },
     }
 }
 
@@ -201,6 +215,9 @@ AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Tries made while locked out do not move the cool-off: the right password after
+# it always works, however often someone kept trying meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "bmaproj.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "bmaproj.security.client_ip"
 # The number of proxies in front of the portal that append to X-Forwarded-For;

@@ -4,7 +4,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from bmaproj.security import ThrottledPasswordChangeView
 from projects.views import healthz
+
+handler400 = "bmaproj.errors.bad_request"
+handler403 = "bmaproj.errors.permission_denied"
+handler404 = "bmaproj.errors.page_not_found"
+handler500 = "bmaproj.errors.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,7 +19,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password_change/",
-        auth_views.PasswordChangeView.as_view(),
+        ThrottledPasswordChangeView.as_view(),
         name="password_change",
     ),
     path(

@@ -21,6 +21,7 @@ from projects.models import (
     PERCENT_VALIDATORS,
     QUARTER_VALIDATORS,
     Department,
+    PortalHistoricalRecords,
     Project,
     localized,
 )
@@ -111,7 +112,7 @@ class EvaluationCriterion(models.Model):
     fiscal_year = models.PositiveSmallIntegerField(
         _("fiscal year (B.E.)"), validators=FISCAL_YEAR_VALIDATORS
     )
-    code = models.CharField(_("code"), max_length=20)
+    code = NormalizedCharField(_("code"), max_length=20)
     name_th = NormalizedCharField(_("name (Thai)"), max_length=255)
     name_en = NormalizedCharField(_("name (English)"), max_length=255, blank=True)
     max_score = models.DecimalField(
@@ -198,7 +199,7 @@ class Indicator(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = IndicatorQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = PortalHistoricalRecords(m2m_fields=["projects"])
 
     class Meta:
         ordering = ["-fiscal_year", "code"]

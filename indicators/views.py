@@ -38,7 +38,7 @@ def _bar_width(achievement: Decimal | None) -> int:
 
 @require_safe
 @access.public_read
-@public_page
+@public_page("fy", "q", "department", "kind", "level", "page")
 def indicator_list(request: HttpRequest) -> HttpResponse:
     form = IndicatorFilterForm(request.GET)
     filters = form.filters()
@@ -89,7 +89,7 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @access.public_read
-@public_page
+@public_page()
 def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     indicator = get_object_or_404(Indicator.objects.for_page(), code=code)
     lang = get_language() or "th"

@@ -38,6 +38,11 @@ def is_evaluator(user) -> bool:
     return role_of(user) in (Profile.Role.EVALUATOR, Profile.Role.ADMIN)
 
 
+def is_admin(user) -> bool:
+    """Administrators: superusers and people given the admin role."""
+    return role_of(user) == Profile.Role.ADMIN
+
+
 def is_department_member(user, department_id: int) -> bool:
     """True when the user is staff of the department."""
     if not user.is_authenticated:

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.forms import UserChangeForm
 from django.db import models
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
@@ -19,7 +20,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from projects import services, thaicalendar
+from projects import access, services, thaicalendar
 from projects.cache import bump_data_version
 from projects.fields import TextListFormField
 from projects.forms import ProgressUpdateForm, ProjectForm, ThaiDateField, ThaiDateInput
@@ -280,6 +281,23 @@ class ProjectAdmin(PortalModelAdmin):
         (_("In the portal"), {"fields": ["portal_links"]}),
     ]
 
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        """A project goes with its plan, revisions, reports and scores (read-only
+        here on their own), unless one of its reports or scores lies in a locked
+        quarter or a closed year: those are listed as protected, and nothing is
+        deleted until an evaluator reopens them."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        parts = {
+            model._meta.verbose_name
+            for model in (PlanStep, PlanRevision, ProgressUpdate, ProjectEvaluation)
+        }
+        perms_needed = {name for name in perms_needed if name not in parts}
+        for project in objs:
+            protected += locked_records(project)
+        return deleted, counts, perms_needed, protected
+
     @admin.display(description=_("work plan, reports and scores"))
     def portal_links(self, obj: Project) -> str:
         """The portal's own pages, where the plan, reports and scores are written
@@ -309,6 +327,27 @@ class PlanStepAdmin(ReadOnlyAdminMixin, PortalModelAdmin):
     list_select_related = ["project"]
     search_fields = ["project__code", "project__name_th", "description"]
     raw_id_fields = ["project"]
+
+
+def locked_records(project: Project) -> list[str]:
+    """The project's reports and scores that lie in read-only quarters."""
+    locks = access.quarter_locks(project.fiscal_year, project.department_id)
+    if not locks:
+        return []
+    found = [
+        f"{update._meta.verbose_name}: {update}"
+        for update in project.updates.all()
+        if thaicalendar.fiscal_year_of(update.report_date) == project.fiscal_year
+        and thaicalendar.quarter_of(update.report_date) in locks
+    ]
+    found += [
+        f"{evaluation._meta.verbose_name}: {evaluation}"
+        for evaluation in project.evaluations.all()
+        if evaluation.quarter in locks
+    ]
+    if found:
+        found.insert(0, str(next(iter(locks.values())).message))
+    return found
 
 
 class ProgressUpdateAdminForm(ProgressUpdateForm):
@@ -461,16 +500,39 @@ class DepartmentMembershipInline(admin.TabularInline):
     autocomplete_fields = ["department"]
 
 
+class PortalUserChangeForm(UserChangeForm):
+    """Names and e-mail as every other text of the portal: one line, NFC, without
+    control, bidirectional or zero-width characters (projects.text)."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name in ("first_name", "last_name", "email"):
+            if isinstance(cleaned.get(name), str):
+                cleaned[name] = normalize_text(cleaned[name], single_line=True)
+        return cleaned
+
+
 User = get_user_model()
 admin.site.unregister(User)
 
 
 @admin.register(User)
 class PortalUserAdmin(DataVersionMixin, NormalizedSearchMixin, UserAdmin):
+    form = PortalUserChangeForm
     inlines = [ProfileInline, DepartmentMembershipInline]
     list_display = ["username", "first_name", "last_name", "profile__role", "is_staff"]
     list_select_related = ["profile"]
     list_filter = ["profile__role", "is_staff", "is_superuser", "is_active"]
+
+    def save_related(self, request, form, formsets, change) -> None:
+        # The membership inline writes the link table directly, which the
+        # departments' history does not see: record each department it changed.
+        user = form.instance
+        before = set(user.departments.values_list("pk", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        after = set(user.departments.values_list("pk", flat=True))
+        for department in Department.objects.filter(pk__in=before ^ after):
+            department.save()
 
 
 @admin.register(QuarterLock)

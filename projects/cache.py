@@ -17,22 +17,34 @@ pages and figures stale until the next bump or the end of the day.
 Invalidation is whole-portal on purpose: writes are rare beside reads (monthly
 reports, quarterly scores), and one version cannot miss a dependency, such as a
 KPI result changing a project page that shows the KPI.
+
+**The cache cannot be flooded.** A page is cached under its path and the *known*
+filter parameters its view reads (``@public_page("fy", "department")``), put in
+one order; the view sees only those, so junk parameters (``?utm=…``, ``?x=1``)
+neither bypass the cache nor make new entries. A request with a parameter given
+twice, an over-long value or a text search (``q``) is rendered, not cached. The
+table is bounded in bytes as well as in entries (``BoundedDatabaseCache``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import pickle
+import random
 import re
 import uuid
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connections, router, transaction
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -100,21 +112,69 @@ def _cacheable_request(request: HttpRequest) -> bool:
     return set(request.COOKIES) <= neutral
 
 
-def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+# Values longer than this are no filter a link of the portal makes.
+MAX_PARAM_LENGTH = 100
+# Free-text parameters: every search is its own page, so none is cached.
+UNCACHED_PARAMS = frozenset({"q"})
+
+
+def known_query(request: HttpRequest, params: Iterable[str]) -> tuple[str, str, bool]:
+    """The request's query string with only ``params``, as sent (for the view)
+    and in one order (for the cache key), and whether a page with it may be
+    cached (no repeated, over-long or free-text value)."""
+    cacheable = True
+    kept = QueryDict(mutable=True)
+    for name, values in request.GET.lists():
+        if name not in params:
+            continue
+        if (
+            len(values) > 1
+            or len(values[0]) > MAX_PARAM_LENGTH
+            or (name in UNCACHED_PARAMS and values[0])
+        ):
+            cacheable = False
+        kept.setlist(name, values)
+    ordered = QueryDict(mutable=True)
+    for name in sorted(kept):
+        ordered.setlist(name, kept.getlist(name))
+    return kept.urlencode(), ordered.urlencode(), cacheable
+
+
+def public_page(
+    *params: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Serve anonymous visitors a reading page from the shared cache.
 
-    The page is cached per full path, language and day, under the data version.
-    Signed-in people (whose pages show their own links and data-quality flags) and
-    visitors carrying a session or messages get the page rendered for them. The
-    form token is not cached: each visitor gets their own.
+    ``params`` are the query parameters the view reads; the view sees only those.
+    The page is cached per path, known parameters (in one order), language and
+    day, under the data version. Signed-in people (whose pages show their own links and
+    data-quality flags) and visitors carrying a session or messages get the page
+    rendered for them. The form token is not cached: each visitor gets their own.
     """
+    for param in params:
+        if not isinstance(param, str):
+            raise TypeError("use @public_page(...) with the parameters the view reads")
 
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        return _public_page(view, frozenset(params))
+
+    return decorate
+
+
+def _public_page(
+    view: Callable[..., HttpResponse], params: frozenset[str]
+) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not _cacheable_request(request):
+        query, key_query, cacheable_query = known_query(request, params)
+        if query != request.META.get("QUERY_STRING", ""):
+            request.GET = QueryDict(query)
+            request.META["QUERY_STRING"] = query
+        if not cacheable_query or not _cacheable_request(request):
             return view(request, *args, **kwargs)
-        path = request.get_full_path()
-        key = _key("page", timezone.localdate(), get_language(), path)
+        key = _key(
+            "page", timezone.localdate(), get_language(), request.path, key_query
+        )
         found = cache.get_many([VERSION_KEY, key])
         version = found.get(VERSION_KEY) or _new_version()
         entry = found.get(key)
@@ -135,3 +195,74 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         return response
 
     return wrapper
+
+
+class BoundedDatabaseCache(DatabaseCache):
+    """Django's database cache, bounded in bytes as well as in entries.
+
+    OPTIONS: ``MAX_BYTES`` (the table's values, in bytes; 0 for no bound),
+    ``MAX_ENTRY_BYTES`` (a larger value is not stored at all) and
+    ``BYTES_CHECK_EVERY`` (the table's size is summed on one set in that many,
+    at random: a sum reads every row, as the COUNT(*) Django makes on every set
+    does). Over the bound, expired entries go first, then those nearest to
+    expiry, down to three quarters of it. Entries without expiry (the data
+    version) are never culled. Between two checks a process can add at most
+    ``BYTES_CHECK_EVERY`` entries of ``MAX_ENTRY_BYTES``: that is the overshoot.
+    """
+
+    def __init__(self, table: str, params: dict[str, Any]) -> None:
+        super().__init__(table, params)
+        options = params.get("OPTIONS", {})
+        self._max_bytes = int(options.get("MAX_BYTES", 0))
+        self._max_entry_bytes = int(options.get("MAX_ENTRY_BYTES", 0))
+        self._check_every = max(int(options.get("BYTES_CHECK_EVERY", 10)), 1)
+
+    def _base_set(self, mode, key, value, timeout=DEFAULT_TIMEOUT):
+        if mode != "touch" and (self._max_bytes or self._max_entry_bytes):
+            size = len(pickle.dumps(value, self.pickle_protocol)) * 4 // 3
+            if self._max_entry_bytes and size > self._max_entry_bytes:
+                return False
+            if self._max_bytes and random.randrange(self._check_every) == 0:  # noqa: S311
+                self.cull_to_max_bytes()
+        return super()._base_set(mode, key, value, timeout)
+
+    def stored_bytes(self) -> int:
+        """The bytes of the values the table holds (as stored, base64)."""
+        connection = connections[router.db_for_read(self.cache_model_class)]
+        table = connection.ops.quote_name(self._table)
+        # PostgreSQL's octet_length reads a stored value's size from its header,
+        # without fetching and decompressing the value (length() would).
+        size = "octet_length" if connection.vendor == "postgresql" else "length"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COALESCE(SUM({size}(value)), 0) FROM {table}")  # noqa: S608  # nosec B608 (the table is a setting)
+            return int(cursor.fetchone()[0])
+
+    def cull_to_max_bytes(self) -> None:
+        """Drop entries until the values take at most three quarters of MAX_BYTES."""
+        if self.stored_bytes() <= self._max_bytes:
+            return
+        connection = connections[router.db_for_write(self.cache_model_class)]
+        quote = connection.ops.quote_name
+        table = quote(self._table)
+        now = connection.ops.adapt_datetimefield_value(
+            timezone.now().replace(microsecond=0)
+        )
+        never = connection.ops.adapt_datetimefield_value(
+            datetime.max.replace(microsecond=0)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [now])  # noqa: S608  # nosec B608 (the table is a setting)
+            while self.stored_bytes() > self._max_bytes * 3 // 4:
+                cursor.execute(
+                    f"SELECT COUNT(*) FROM {table} WHERE expires < %s",  # noqa: S608  # nosec B608 (the table is a setting)
+                    [never],
+                )
+                count = int(cursor.fetchone()[0])
+                if count == 0:
+                    return
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE cache_key IN ("  # noqa: S608  # nosec B608 (the table is a setting)
+                    f"SELECT cache_key FROM {table} WHERE expires < %s "
+                    f"ORDER BY expires LIMIT %s)",
+                    [never, max(count // 4, 1)],
+                )

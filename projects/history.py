@@ -7,8 +7,16 @@ evaluations and scores, in one query per history model. Each row is compared wit
 the row before it of the same object in plain Python (``records``): asking
 simple-history for ``prev_record`` or ``diff_against`` would cost a query a row.
 
-Everything but ``project_history`` and ``_fetch_names`` is a pure function of rows
-already fetched, and is tested without a database.
+Links (many-to-many fields kept with ``m2m_fields=``: a project's strategies, a
+KPI's projects, a department's members, a user's groups) are read as they were at
+each row, one query per field (``_attach_links``), and compared like fields.
+
+``people_history`` does the same for accounts, roles and department membership,
+for admins; ``deleted_project`` finds the last row of a project deleted since.
+
+Everything but ``project_history``, ``people_history``, ``deleted_project``,
+``_attach_links`` and ``_fetch_names`` is a pure function of rows already fetched,
+and is tested without a database.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
+from simple_history.utils import get_m2m_reverse_field_name
 
 from indicators.models import (
     CriterionScore,
@@ -36,8 +45,10 @@ from indicators.models import (
 from projects import thaicalendar
 from projects.access import user_name
 from projects.models import (
+    Department,
     PlanRevision,
     PlanStep,
+    Profile,
     ProgressUpdate,
     Project,
     ProjectEvaluation,
@@ -64,6 +75,7 @@ PARENT_FIELDS: dict[type[models.Model], frozenset[str]] = {
     IndicatorEvaluation: frozenset({"indicator"}),
     CriterionScore: frozenset({"evaluation", "criterion"}),
     TargetRevision: frozenset({"indicator"}),
+    Profile: frozenset({"user"}),
 }
 
 
@@ -133,6 +145,7 @@ def compared_fields(model: type[models.Model]) -> list[models.Field]:
     counters) and the link to the parent object.
     """
     skip = PARENT_FIELDS.get(model, frozenset())
+    tracked = _tracked_names(model)
     return [
         f
         for f in model._meta.concrete_fields
@@ -141,16 +154,38 @@ def compared_fields(model: type[models.Model]) -> list[models.Field]:
         and not getattr(f, "auto_now", False)
         and not getattr(f, "auto_now_add", False)
         and f.name not in skip
-    ]
+        and (tracked is None or f.name in tracked)
+    ] + link_fields(model)
+
+
+def _history_model(model: type[models.Model]) -> Any:
+    manager = getattr(model._meta, "simple_history_manager_attribute", None)
+    return getattr(model, manager).model if manager else None
+
+
+def _tracked_names(model: type[models.Model]) -> set[str] | None:
+    history_model = _history_model(model)
+    if history_model is None:
+        return None
+    return {f.name for f in history_model._meta.fields}
+
+
+def link_fields(model: type[models.Model]) -> list[models.Field]:
+    """The many-to-many fields whose links the model's history keeps."""
+    history_model = _history_model(model)
+    return list(getattr(history_model, "_history_m2m_fields", ()))
 
 
 def _value(row: Any, f: models.Field) -> Any:
+    if f.many_to_many:
+        # Set by _attach_links: the ids linked when the row was written.
+        return row.__dict__.get("_links", {}).get(f.name, frozenset())
     # attname reads a foreign key's id without fetching the related object.
     return getattr(row, f.attname, None)
 
 
 def _is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == []
+    return value is None or value == "" or value == [] or value == frozenset()
 
 
 def records(
@@ -189,7 +224,15 @@ def records(
                 if changes:
                     result.append(Record(model, row, changes, has_previous=True))
         else:
-            result.append(Record(model, row, (), has_previous=previous is not None))
+            # A deletion shows what was deleted: each value before, none after.
+            changes = tuple(
+                RawChange(f, _value(row, f), None)
+                for f in fields
+                if not _is_empty(_value(row, f))
+            )
+            result.append(
+                Record(model, row, changes, has_previous=previous is not None)
+            )
         previous = row
     return result
 
@@ -202,7 +245,9 @@ def related_ids(all_records: Iterable[Record]) -> dict[type[models.Model], set]:
             if change.field.is_relation:
                 target = change.field.related_model
                 for value in (change.before, change.after):
-                    if value is not None:
+                    if isinstance(value, frozenset):
+                        wanted.setdefault(target, set()).update(value)
+                    elif value is not None:
                         wanted.setdefault(target, set()).add(value)
         if record.model is CriterionScore:
             wanted.setdefault(EvaluationCriterion, set()).add(record.row.criterion_id)
@@ -218,6 +263,9 @@ def format_value(
     """A field's value for reading: choices spelled out, dates in BE, links named."""
     if _is_empty(value):
         return EMPTY
+    if f.many_to_many:
+        known = (names or {}).get(f.related_model, {})
+        return "\n".join(sorted(known.get(pk, f"#{pk}") for pk in value))
     if f.is_relation:
         known = (names or {}).get(f.related_model, {})
         return known.get(value, f"#{value}")
@@ -248,6 +296,13 @@ def object_label(
     model = record.model
     if model is Project or model is Indicator:
         return row.code
+    if model is Department:
+        return f"{row.code} {row.name_th}"
+    if model is get_user_model():
+        return row.username
+    if model is Profile:
+        users = (names or {}).get(get_user_model(), {})
+        return users.get(row.user_id, f"#{row.user_id}")
     if model is PlanStep:
         return _("Step %(number)s") % {"number": row.number}
     if model is PlanRevision:
@@ -340,11 +395,33 @@ def entries(
 
 
 def _rows(model: type[models.Model], condition: Q) -> list[Any]:
-    return list(
+    rows = list(
         model.history.filter(condition)
         .select_related("history_user")
         .order_by("id", "history_date", "history_id")
     )
+    _attach_links(model, rows)
+    return rows
+
+
+def _attach_links(model: type[models.Model], rows: list[Any]) -> None:
+    """Give each row the ids it was linked to then: one query per link field."""
+    fields = link_fields(model)
+    if not fields or not rows:
+        return
+    history_ids = [row.history_id for row in rows]
+    for f in fields:
+        through = getattr(_history_model(model), f.name).model
+        target = get_m2m_reverse_field_name(f)
+        linked: dict[int, set] = {}
+        for history_id, target_id in through.objects.filter(
+            history_id__in=history_ids
+        ).values_list("history_id", f"{target}_id"):
+            linked.setdefault(history_id, set()).add(target_id)
+        for row in rows:
+            row.__dict__.setdefault("_links", {})[f.name] = frozenset(
+                linked.get(row.history_id, ())
+            )
 
 
 def _fetch_names(
@@ -359,6 +436,8 @@ def _fetch_names(
             names[model] = {pk: user_name(user) for pk, user in objects.items()}
         elif model is EvaluationCriterion:
             names[model] = {pk: c.code for pk, c in objects.items()}
+        elif model is Project:
+            names[model] = {pk: p.code for pk, p in objects.items()}
         else:
             names[model] = {pk: str(obj) for pk, obj in objects.items()}
     return names
@@ -370,7 +449,14 @@ def project_history(project: Project, lang: str) -> list[Entry]:
     One query per history model, one for the linked KPIs, one for their current
     evaluations and one per kind of related object named in a change.
     """
-    kpis = Indicator.objects.filter(projects=project)
+    # KPIs linked now, and those linked once (unlinked since, or the project
+    # deleted): the link history names them.
+    once_linked = _history_model(Indicator).projects.model.objects.filter(
+        project_id=project.pk
+    )
+    kpis = Indicator.objects.filter(
+        Q(projects=project) | Q(pk__in=once_linked.values("history__id"))
+    ).distinct()
     kpi_ids = kpis.values("pk")
     evaluations = IndicatorEvaluation.objects.filter(indicator__in=kpi_ids)
     past_evaluations = IndicatorEvaluation.history.filter(indicator_id__in=kpi_ids)
@@ -415,3 +501,29 @@ def project_history(project: Project, lang: str) -> list[Entry]:
         all_records += records(model, rows)
     names = _fetch_names(related_ids(all_records))
     return entries(all_records, context, lang, names)
+
+
+def deleted_project(code: str) -> Project | None:
+    """A project deleted since, as its last history row holds it; None if never."""
+    row = (
+        Project.history.filter(code=code, history_type=DELETED)
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    return row.instance if row else None
+
+
+def people_history(lang: str) -> list[Entry]:
+    """Every recorded change of accounts (names, flags, groups), roles and
+    departments with their members, newest first: one query per history model
+    and per link field, and one per kind of object named."""
+    user_model = get_user_model()
+    all_records: list[Record] = []
+    for model in (user_model, Profile, Department):
+        all_records += records(model, _rows(model, Q()))
+    wanted = related_ids(all_records)
+    for record in all_records:
+        if record.model is Profile:
+            wanted.setdefault(user_model, set()).add(record.row.user_id)
+    names = _fetch_names(wanted)
+    return entries(all_records, LabelContext(fiscal_year=0), lang, names)

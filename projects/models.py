@@ -6,7 +6,9 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
+import simple_history
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -37,6 +39,43 @@ department_code_validator = RegexValidator(
 project_code_validator = RegexValidator(
     r"^\d{8}-\d{1,6}$", _("A project code is the department code, a dash and a number.")
 )
+
+
+class PortalHistoricalRecords(HistoricalRecords):
+    """django-simple-history's records, which also follow links changed from the
+    other side (``user.departments.add(department)``): simple-history records a
+    many-to-many change only for the model that declares the field. A save of
+    excluded fields only (``update_fields``) records nothing."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        # A save of fields the history leaves out (a user's last login) is no
+        # change to record, and a GET that logs in must not write one.
+        update_fields = kwargs.get("update_fields")
+        if (
+            not created
+            and update_fields
+            and set(update_fields) <= set(self.excluded_fields)
+        ):
+            return None
+        return super().post_save(instance, created, using=using, **kwargs)
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if not reverse:
+            return super().m2m_changed(instance, action, attr, pk_set, reverse)
+        owner = kwargs["model"]
+        if action == "pre_clear":
+            accessor = instance._meta.get_field(
+                owner._meta.get_field(attr).related_query_name()
+            ).get_accessor_name()
+            pk_set = set(getattr(instance, accessor).values_list("pk", flat=True))
+            instance._history_cleared = pk_set
+            return None
+        if action == "post_clear":
+            pk_set = getattr(instance, "_history_cleared", set())
+        if action in ("post_add", "post_remove", "post_clear") and pk_set:
+            for owner_instance in owner._default_manager.filter(pk__in=pk_set):
+                super().m2m_changed(owner_instance, action, attr, None, False)
+        return None
 
 
 def localized(thai: str, english: str) -> str:
@@ -291,7 +330,8 @@ class Department(models.Model):
         help_text=_("Agency staff who report this department's projects."),
     )
 
-    history = HistoricalRecords(excluded_fields=["members"])
+    # Membership changes are kept with the department (who joined, who left).
+    history = PortalHistoricalRecords(m2m_fields=["members"])
 
     class Meta:
         ordering = ["code"]
@@ -323,7 +363,7 @@ class StrategyNode(models.Model):
         OBJECTIVE = "objective", _("Objective")
 
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)
-    code = models.CharField(_("code"), max_length=20, unique=True)
+    code = NormalizedCharField(_("code"), max_length=20, unique=True)
     title_th = NormalizedCharField(_("title (Thai)"), max_length=500)
     title_en = NormalizedCharField(_("title (English)"), max_length=500, blank=True)
     parent = models.ForeignKey(
@@ -386,10 +426,10 @@ class Project(models.Model):
     officer_contact = NormalizedCharField(
         _("officer's contact"), max_length=255, blank=True
     )
-    budget_owner_unit = models.CharField(
+    budget_owner_unit = NormalizedCharField(
         _("owning budget unit"), max_length=20, blank=True
     )
-    budget_implementing_unit = models.CharField(
+    budget_implementing_unit = NormalizedCharField(
         _("implementing budget unit"), max_length=20, blank=True
     )
     budget_amount = models.DecimalField(
@@ -433,7 +473,9 @@ class Project(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ProjectQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["plan_version"])
+    history = PortalHistoricalRecords(
+        excluded_fields=["plan_version"], m2m_fields=["strategies"]
+    )
 
     class Meta:
         ordering = ["-fiscal_year", "code"]
@@ -768,6 +810,8 @@ class Profile(models.Model):
         _("role"), max_length=20, choices=Role.choices, default=Role.STAFF
     )
 
+    history = PortalHistoricalRecords()
+
     class Meta:
         verbose_name = _("profile")
         verbose_name_plural = _("profiles")
@@ -882,3 +926,14 @@ class FiscalYearReopening(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fiscal_year}"
+
+
+# The audit history of accounts: names, the staff and superuser flags, whether
+# active, and groups; never the password hash, nor each login's time.
+simple_history.register(
+    get_user_model(),
+    app="projects",
+    records_class=PortalHistoricalRecords,
+    m2m_fields=["groups"],
+    excluded_fields=["password", "last_login"],
+)

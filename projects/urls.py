@@ -13,6 +13,7 @@ urlpatterns = [
     path("projects/<str:code>/print/", views.project_print, name="print"),
     path("projects/<str:code>/history/", views.project_history, name="history"),
     path("my/", views.my_work, name="my-work"),
+    path("history/people/", views.people_history, name="people-history"),
     path("projects/<str:code>/plan/", views.plan_edit, name="plan-edit"),
     path("projects/<str:code>/updates/new/", views.update_create, name="update-create"),
     path(

@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.utils import DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -209,7 +209,7 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
 
 @require_safe
 @access.public_read
-@public_page
+@public_page()
 def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     project = _project_for_page(code)
     return render(
@@ -219,7 +219,7 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_safe
 @access.public_read
-@public_page
+@public_page()
 def project_print(request: HttpRequest, code: str) -> HttpResponse:
     project = _project_for_page(code)
     return render(
@@ -538,7 +538,7 @@ def filtered_projects(
 
 @require_safe
 @access.public_read
-@public_page
+@public_page("fy", "q", "department", "status", "kind", "strategy", "sort", "page")
 def project_list(request: HttpRequest) -> HttpResponse:
     form, filters, fiscal_year, on, projects = filtered_projects(request)
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -560,7 +560,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @access.public_read
-@public_page
+@public_page("fy")
 def department_list(request: HttpRequest) -> HttpResponse:
     fiscal_year = selected_fiscal_year(request)
     on = reading_date(fiscal_year)
@@ -583,7 +583,7 @@ def department_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @access.public_read
-@public_page
+@public_page("fy")
 def department_detail(request: HttpRequest, code: str) -> HttpResponse:
     department = get_object_or_404(
         Department.objects.select_related("parent"), code=code
@@ -670,7 +670,7 @@ def _overview_figures(fiscal_year: int, on: date) -> dict:
 
 @require_safe
 @access.public_read
-@public_page
+@public_page("fy")
 def overview(request: HttpRequest) -> HttpResponse:
     fiscal_year = selected_fiscal_year(request)
     on = reading_date(fiscal_year)
@@ -738,14 +738,40 @@ HISTORY_PAGE_SIZE = 50
 @require_safe
 @login_required
 def project_history(request: HttpRequest, code: str) -> HttpResponse:
-    """Who created, changed or deleted what of a project and its KPIs, newest first."""
-    project = get_object_or_404(Project.objects.select_related("department"), code=code)
-    if not access.can_see_history(request.user, project.department_id):
+    """Who created, changed or deleted what of a project and its KPIs, newest first.
+
+    A deleted project's history stays readable by evaluators and admins.
+    """
+    project = Project.objects.select_related("department").filter(code=code).first()
+    deleted = project is None
+    if deleted:
+        project = history.deleted_project(code)
+        if project is None:
+            raise Http404
+        if not access.is_evaluator(request.user):
+            raise PermissionDenied
+    elif not access.can_see_history(request.user, project.department_id):
         raise PermissionDenied
     entries = history.project_history(project, get_language() or "th")
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "projects/project_history.html",
-        {"project": project, "fiscal_year": project.fiscal_year, "page": page},
+        {
+            "project": project,
+            "deleted": deleted,
+            "fiscal_year": project.fiscal_year,
+            "page": page,
+        },
     )
+
+
+@require_safe
+@login_required
+def people_history(request: HttpRequest) -> HttpResponse:
+    """Admins: who changed accounts, roles, groups and department membership."""
+    if not access.is_admin(request.user):
+        raise PermissionDenied
+    entries = history.people_history(get_language() or "th")
+    page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "projects/people_history.html", {"page": page})

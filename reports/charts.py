@@ -14,6 +14,10 @@ Empty inputs give an empty-state figure that says there is no data yet.
 
 A chart is drawn only with JavaScript, so every page that shows one also shows its
 numbers as text (see templates/includes/chart.html).
+
+plotly.js reads HTML in every label (``<b>``, ``<br>``, ``<a href>``, entities) and
+fills ``%{...}`` in hover templates, so every string a person typed goes through
+``plain()`` before it enters a figure: names, units, step descriptions, categories.
 """
 
 import math
@@ -138,6 +142,18 @@ def _num(value: Number | None) -> float | None:
 def _percent(value: Number | None) -> float:
     """Return a percentage as a float kept within 0 to 100 (None is 0)."""
     return min(max(_num(value) or 0.0, 0.0), 100.0)
+
+
+# Characters plotly.js reads as markup: HTML tags and entities, and the braces of
+# hover templates' %{variables}. Numeric entities are shown as the character.
+_PLOTLY_MARKUP = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "{": "&#123;", "}": "&#125;"}
+)
+
+
+def plain(text: object) -> str:
+    """Return text that plotly.js shows literally: markup and templates escaped."""
+    return str(text).translate(_PLOTLY_MARKUP)
 
 
 def _format_number(value: float) -> str:
@@ -449,7 +465,7 @@ def plan_timeline(
             str(MILESTONE),
             str(WEIGHT),
         )
-    labels = [f"{step.number}. {_shorten(step.description)}" for step in rows]
+    labels = [f"{step.number}. {plain(_shorten(step.description))}" for step in rows]
     bars: dict[str, list[Any]] = {"y": [], "base": [], "x": [], "customdata": []}
     marks: dict[str, list[Any]] = {"y": [], "x": [], "customdata": []}
     for label, step in zip(labels, rows, strict=True):
@@ -459,13 +475,15 @@ def plan_timeline(
         if step.planned_start == step.planned_end:
             marks["y"].append(label)
             marks["x"].append(step.planned_start.isoformat())
-            marks["customdata"].append([step.description, start, weight])
+            marks["customdata"].append([plain(step.description), start, weight])
         else:
             days = (step.planned_end - step.planned_start).days
             bars["y"].append(label)
             bars["base"].append(step.planned_start.isoformat())
             bars["x"].append(days * MILLISECONDS_PER_DAY)
-            bars["customdata"].append([step.description, f"{start} – {end}", weight])
+            bars["customdata"].append(
+                [plain(step.description), f"{start} – {end}", weight]
+            )
     hover = "%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]}<extra></extra>"
     data = []
     if bars["y"]:
@@ -535,7 +553,7 @@ def indicator_chart(
     ]
     if not results:
         return empty_figure(lang)
-    unit = str(unit or "")
+    unit = plain(unit or "")
     goal = _num(target)
     with override(lang):
         actual_name, target_name = str(ACTUAL), str(TARGET)
@@ -660,7 +678,7 @@ def department_progress(
         return empty_figure(lang)
     ordered = sorted(
         (
-            DepartmentRow(str(name), _percent(actual), _percent(planned))
+            DepartmentRow(plain(name), _percent(actual), _percent(planned))
             for name, actual, planned in rows
         ),
         key=lambda row: (-row.actual, row.name),
@@ -709,7 +727,7 @@ def scores_by_quarter(
     """Return average scores (0–100) per quarter as bars grouped by series."""
     series: dict[str, list[tuple[int, float]]] = {}
     for name, quarter, score in rows:
-        points = series.setdefault(str(name), [])
+        points = series.setdefault(plain(name), [])
         if _num(score) is not None:
             points.append((quarter, _num(score)))
     series = {name: points for name, points in series.items() if points}
@@ -765,7 +783,7 @@ def achievement_distribution(
         return empty_figure(lang)
     with override(lang):
         kpis = str(KPIS)
-    labels = [_shorten(str(label)) for _key, label, _count in bands]
+    labels = [plain(_shorten(str(label))) for _key, label, _count in bands]
     data = [
         {
             "type": "bar",
@@ -816,7 +834,7 @@ def compliance_by_month(
     with override(lang):
         names = (str(ON_TIME), str(LATE), str(MISSING))
         projects = str(PROJECTS)
-    labels = [str(label) for label, *_counts in months]
+    labels = [plain(label) for label, *_counts in months]
     data = [
         {
             "type": "bar",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -121,11 +123,8 @@ def write_xlsx(table: Table) -> tempfile.SpooledTemporaryFile:
                     cell = WriteOnlyCell(sheet, value=day)
                     cell.number_format = EXCEL_DATE_FORMAT
                     cells.append(cell)
-            elif kind == TEXT and isinstance(value, str) and value.startswith("="):
-                # openpyxl would store it as a formula; keep it text.
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"
-                cells.append(cell)
+            elif isinstance(value, str) and value:
+                cells.append(_xlsx_text(sheet, value))
             else:
                 cells.append(None if value == "" else value)
         sheet.append(cells)
@@ -135,6 +134,22 @@ def write_xlsx(table: Table) -> tempfile.SpooledTemporaryFile:
     workbook.save(file)
     file.seek(0)
     return file
+
+
+def _xlsx_text(sheet: Any, value: str) -> Any:
+    """A text cell that a spreadsheet shows as typed, never runs as a formula.
+
+    openpyxl stores text that starts with "=" as a formula, and refuses control
+    characters (older rows may hold some); text starting with + - @ is kept as
+    text too, with Excel's quote prefix so that editing the cell keeps it so.
+    """
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not value.startswith(FORMULA_STARTS):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 def xlsx_response(table: Table) -> FileResponse:
@@ -190,8 +205,12 @@ def _in_language(chunks: Iterator[str], lang: str) -> Iterator[str]:
 
 
 def csv_response(table: Table) -> StreamingHttpResponse:
+    chunks = _in_language(csv_chunks(table), _lang())
+    # The first chunk runs the query now: an unreachable database is the view's
+    # error (the portal's 503 page), not a download cut off after its headers.
+    first = next(chunks)
     response = StreamingHttpResponse(
-        _in_language(csv_chunks(table), _lang()), content_type=CSV_TYPE
+        itertools.chain([first], chunks), content_type=CSV_TYPE
     )
     response["Content-Disposition"] = f'attachment; filename="{table.filename}.csv"'
     return response

@@ -246,3 +246,24 @@ def test_plan_steps_are_not_edited_one_by_one_in_the_admin(admin_client, project
     step.refresh_from_db()
     assert step.weight == Decimal(100)
     assert admin_client.get(reverse("admin:projects_planstep_add")).status_code == 403
+
+
+def test_a_project_goes_with_its_plan_and_reports(admin_client, project):
+    ProgressUpdateFactory(project=project, report_date=date(2020, 6, 1))
+    url = reverse("admin:projects_project_delete", args=[project.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Project.objects.filter(pk=project.pk).exists()
+
+
+def test_a_project_with_reports_in_a_locked_quarter_is_not_deleted(
+    admin_client, project, english
+):
+    ProgressUpdateFactory(project=project, report_date=date(2020, 6, 1))
+    QuarterLock.objects.create(
+        fiscal_year=2563, quarter=3, department=project.department
+    )
+    url = reverse("admin:projects_project_delete", args=[project.pk])
+    page = admin_client.get(url).content.decode()
+    assert "was locked by" in page
+    admin_client.post(url, {"post": "yes"})
+    assert Project.objects.filter(pk=project.pk).exists()

@@ -313,6 +313,7 @@ class TestHistoryPage:
             ("+", "KPI evaluation", "5000-77 · Q2 FY 2563"),
             ("~", "KPI result", "5000-77 · Q2 FY 2563"),
             ("+", "KPI result", "5000-77 · Q2 FY 2563"),
+            ("~", "KPI", "5000-77"),  # linked to the project
             ("+", "KPI", "5000-77"),
             ("+", "project", project.code),
         ]
@@ -465,11 +466,12 @@ def test_query_count_does_not_grow_with_rows(
     saved(project, user)
     client.force_login(user)
     # session, user, project, profile, membership, linked KPIs, their evaluations,
-    # ten history models (with plan and KPI target revisions), names
-    # (departments, users, criteria), fiscal years
-    with django_assert_num_queries(21):
+    # ten history models (with plan and KPI target revisions), the links kept
+    # with two of them (project strategies, KPI projects), names (departments,
+    # users, criteria, projects), fiscal years
+    with django_assert_num_queries(24):
         response = client.get(url(project))
     assert response.status_code == 200
-    # project + and ~; per row: step +~, update +~, evaluation +-, KPI +,
-    # result +~, KPI evaluation +, score +~
-    assert response.context["page"].paginator.count == 2 + 12 * size
+    # project + and ~; per row: step +~, update +~, evaluation +-, KPI + and ~
+    # (linked), result +~, KPI evaluation +, score +~
+    assert response.context["page"].paginator.count == 2 + 13 * size
