@@ -56,6 +56,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages compressed for slow lines (static files are compressed by whitenoise);
+    # Django pads compressed responses against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
     "csp.middleware.CSPMiddleware",
     "bmaproj.security.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -14,9 +14,10 @@
  * already loaded plotly.js (window.Plotly) has its charts drawn as they come
  * into view.
  *
- * Printing: every chart is redrawn at the width of an A4 page before printing
- * (so a chart drawn in a 1366- or a 390-pixel window alike is never clipped) and
- * back to the window's width afterwards.
+ * Printing: every chart is drawn (the "Print" buttons wait for plotly.js, see
+ * print.js) and laid out at the width of an A4 page before printing, so a chart
+ * drawn in a 1366- or a 390-pixel window alike is never clipped; back to the
+ * window's width afterwards. window.portalCharts.drawAll() returns a promise.
  *
  * Without plotly.js (blocked, failed to load, no JavaScript) nothing is drawn and
  * the numbers the page prints beside each chart remain the whole story. A drawn
@@ -78,6 +79,8 @@
     }
   }
 
+  var loaded = [];
+
   function loadPlotly() {
     if (window.Plotly) {
       drawWaiting();
@@ -89,9 +92,35 @@
     loading = true;
     var tag = document.createElement("script");
     tag.src = bundle;
-    tag.onload = drawWaiting;
+    tag.onload = function () {
+      drawWaiting();
+      for (var i = 0; i < loaded.length; i++) {
+        loaded[i]();
+      }
+    };
     document.head.appendChild(tag);
   }
+
+  // Every chart of the page, drawn now whether in view or not (before printing).
+  function drawAll() {
+    var elements = document.querySelectorAll("[data-chart]:not([data-chart-drawing])");
+    for (var i = 0; i < elements.length; i++) {
+      waiting.push(elements[i]);
+    }
+    return new Promise(function (resolve) {
+      if (window.Plotly) {
+        drawWaiting();
+        resolve();
+        return;
+      }
+      loaded.push(resolve);
+      loadPlotly();
+      if (!bundle) {
+        resolve();
+      }
+    });
+  }
+  window.portalCharts = { drawAll: drawAll };
 
   function wanted(element) {
     waiting.push(element);
@@ -141,6 +170,9 @@
     start();
   }
   window.addEventListener("beforeprint", function () {
+    if (window.Plotly) {
+      drawAll();
+    }
     relayoutAll({ width: PRINT_WIDTH, autosize: false });
   });
   window.addEventListener("afterprint", function () {

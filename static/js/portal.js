@@ -3,6 +3,8 @@
  *
  * - Menus folded in <details> (the main menu below 1200 px, the account menu)
  *   close with Escape or a click elsewhere, as people expect of a menu.
+ * - A table that scrolls sideways in its box (.table-responsive, on a phone) is
+ *   made a labelled region in the tab order, so a keyboard can scroll it.
  * - A form's error summary ([data-error-summary], templates/includes/
  *   error_summary.html) takes the focus when the page opens, so a screen reader
  *   reads it first; its links move the focus to the field they name.
@@ -54,9 +56,30 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", focusSummary);
-  } else {
+  function labelScrollers() {
+    var boxes = document.querySelectorAll(".table-responsive");
+    for (var i = 0; i < boxes.length; i++) {
+      var box = boxes[i];
+      if (box.scrollWidth <= box.clientWidth || box.hasAttribute("tabindex")) {
+        continue;
+      }
+      var caption = box.querySelector("caption");
+      var heading = box.closest("section") && box.closest("section").querySelector("h2, h3");
+      var label = (caption || heading || document.querySelector("h1")).textContent;
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", label.replace(/\s+/g, " ").trim());
+    }
+  }
+
+  function start() {
+    labelScrollers();
     focusSummary();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();
