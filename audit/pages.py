@@ -1,6 +1,6 @@
 """Audit the portal's pages with Lighthouse and axe-core in Debian's chromium.
 
-    python audit/pages.py [--base http://127.0.0.1:8000] [--lang th,en] [--only NAME,...]
+    python audit/pages.py [--base URL] [--lang th,en] [--only NAME,...]
 
 Runs against a portal that is already running with the demo data (`make run`).
 For each page (public ones anonymously, the forms as the demo staff and evaluator):
@@ -36,7 +36,9 @@ NODE_MODULES = HERE / "node_modules"
 LIGHTHOUSE = NODE_MODULES / ".bin" / "lighthouse"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 PASSWORD = "demo-pass-2563"  # the demo users' password (load_demo)
-CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-background-networking"
+CHROME_FLAGS = (
+    "--headless=new --no-sandbox --disable-gpu --disable-background-networking"
+)
 
 # name, path, demo user (None: anonymous)
 PAGES = [
@@ -68,7 +70,9 @@ def session_cookie(base: str, username: str) -> str:
     data = urllib.parse.urlencode(
         {"csrfmiddlewaretoken": token, "username": username, "password": PASSWORD}
     ).encode()
-    request = urllib.request.Request(login_url, data=data, headers={"Referer": login_url})
+    request = urllib.request.Request(
+        login_url, data=data, headers={"Referer": login_url}
+    )
     opener.open(request)
     for cookie in jar:
         if cookie.name == "sessionid":
@@ -98,7 +102,8 @@ def lighthouse(url: str, cookies: dict[str, str], chrome: str) -> dict:
         )
         report = json.loads(out.read_text())
     scores = {
-        key: round((cat["score"] or 0) * 100) for key, cat in report["categories"].items()
+        key: round((cat["score"] or 0) * 100)
+        for key, cat in report["categories"].items()
     }
     failed = sorted(
         audit_id
@@ -123,7 +128,10 @@ def axe(url: str, cookies: dict[str, str], chrome: str, width: int) -> list[str]
             viewport={"width": width, "height": 900}, bypass_csp=True
         )
         context.add_cookies(
-            [{"name": k, "value": v, "domain": host, "path": "/"} for k, v in cookies.items()]
+            [
+                {"name": k, "value": v, "domain": host, "path": "/"}
+                for k, v in cookies.items()
+            ]
         )
         page = context.new_page()
         page.goto(url, wait_until="load")
@@ -140,7 +148,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--base", default="http://127.0.0.1:8000")
     parser.add_argument("--lang", default="th,en", help="languages for axe")
-    parser.add_argument("--lighthouse-lang", default="th", help="languages for Lighthouse")
+    parser.add_argument(
+        "--lighthouse-lang", default="th", help="languages for Lighthouse"
+    )
     parser.add_argument("--only", default="", help="comma-separated page names")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
