@@ -147,7 +147,7 @@
           }
         }
       },
-      { rootMargin: "200px 0px" }
+      { rootMargin: "0px" }
     );
     for (var k = 0; k < elements.length; k++) {
       observer.observe(elements[k]);

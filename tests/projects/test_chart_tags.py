@@ -2,7 +2,7 @@
 
 from django.template.loader import render_to_string
 
-from projects.templatetags.chart_tags import Bar, bars
+from projects.templatetags.chart_tags import Bar, bars, stacks
 from reports import charts
 
 
@@ -40,3 +40,17 @@ def test_bar_chart_of_no_data_says_so() -> None:
     )
     assert "bar-chart-bars" not in html
     assert "No data yet" in html
+
+
+def test_stacks_put_each_month_segments_in_one_column() -> None:
+    months = [("ต.ค. 2562", 40, 3, 7), ("พ.ย. 2562", 42, 0, 8)]
+    columns = stacks(charts.compliance_by_month(months, "en"))
+    assert [(column.label, column.total) for column in columns] == [
+        ("ต.ค. 2562", 50),
+        ("พ.ย. 2562", 50),
+    ]
+    assert [(s.name, s.value, s.height) for s in columns[0].segments] == [
+        ("On time", 40, 68.0),
+        ("Late", 3, 5.1),
+        ("Missing", 7, 11.9),
+    ]
