@@ -9,7 +9,7 @@ PORT ?= 8000
 
 .PHONY: run test install install-dev migrate demo lint format messages collectstatic clean
 .PHONY: security check-deploy backup restore
-.PHONY: bench bench-quick soak soak-replicas
+.PHONY: bench bench-quick soak soak-replicas audit-pages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,17 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed
+# Browser files from the npm registry (package.json, pinned by package-lock.json):
+# plotly.js' partial bundle and the Sarabun font, served by bmaproj/staticfinders.py.
+# Without npm the portal still runs: plotly's full bundle from PyPI stands in, and
+# the system's Thai fonts.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: serving plotly's full bundle and the system fonts"; fi
 
-install-dev: $(VENV)/.installed-dev
+install: $(VENV)/.installed node_modules/.package-lock.json
+
+install-dev: $(VENV)/.installed-dev node_modules/.package-lock.json
 
 migrate: install
 	$(BIN)/python manage.py migrate --no-input
@@ -113,13 +121,30 @@ restore: install
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/<file>"; exit 2; }
 	$(BIN)/python manage.py restore $(RESTORE_ARGS) "$(FILE)"
 
+# Lighthouse (mobile, default throttling) and axe-core (1366 and 390 px) over the
+# public pages and the staff and evaluator forms of a running portal with the demo
+# data (`make run` in another shell), in Debian's chromium; the tools are pinned in
+# audit/package.json and installed into audit/node_modules. Prints a table; fails
+# when a page misses a target. AUDIT_ARGS="--only project --lang en".
+AUDIT_URL ?= http://$(HOST):$(PORT)
+AUDIT_ARGS ?=
+
+audit/node_modules/.package-lock.json: audit/package.json audit/package-lock.json
+	npm ci --prefix audit --no-audit --no-fund --loglevel=error
+
+audit-pages: install-dev audit/node_modules/.package-lock.json
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-thai-tlwg >/dev/null; }
+	$(BIN)/python audit/pages.py --base $(AUDIT_URL) $(AUDIT_ARGS)
+
 # Regenerate the Thai catalogue after changing strings (needs GNU gettext).
 messages: install
-	$(BIN)/python manage.py makemessages --locale th --no-obsolete --ignore ".venv/*"
+	$(BIN)/python manage.py makemessages --locale th --no-obsolete --ignore ".venv/*" \
+		--ignore "node_modules/*" --ignore "audit/*"
 	$(BIN)/python manage.py compilemessages --locale th --ignore ".venv/*"
 
 collectstatic: install
 	$(BIN)/python manage.py collectstatic --no-input
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles node_modules audit/node_modules

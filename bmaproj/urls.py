@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from bmaproj.security import ThrottledPasswordChangeView
+from projects.account_views import LoginView, set_language
 from projects.views import healthz
 
 handler400 = "bmaproj.errors.bad_request"
@@ -15,7 +16,7 @@ handler500 = "bmaproj.errors.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     # Accounts: no self-service password reset; the administrator sets new ones.
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password_change/",
@@ -27,7 +28,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("indicators/", include("indicators.urls")),
     path("reports/", include("reports.urls")),

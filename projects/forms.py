@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from projects import evaluations, progress, quality
@@ -21,6 +22,8 @@ from projects.models import (
 from projects.progress import Status
 from projects.thaicalendar import (
     DateInputError,
+    days_in_month,
+    format_month,
     parse_date,
     to_input,
 )
@@ -51,6 +54,14 @@ class ThaiDateField(forms.DateField):
             "The year %(year)s could be Buddhist or Christian era; type all four "
             "digits, e.g. 2563 or 2020."
         ),
+        "unknown_era": _(
+            "The year %(year)s is neither a Buddhist year (2400 to 2800) nor a "
+            "Christian one (1900 to 2200); check its digits."
+        ),
+        "no_such_month": _("There is no month %(month)s; months go from 1 to 12."),
+        "no_such_day": _(
+            "That day does not exist: %(month_name)s has %(days)s days, not %(day)s."
+        ),
     }
 
     def to_python(self, value: Any) -> date | None:
@@ -69,8 +80,22 @@ class ThaiDateField(forms.DateField):
             raise forms.ValidationError(
                 self.error_messages[error.code],
                 code=error.code,
-                params={"year": error.year},
+                params=self._error_params(error),
             ) from None
+
+    @staticmethod
+    def _error_params(error: DateInputError) -> dict[str, Any]:
+        """The facts the error message names: the year, or the month and its days."""
+        params: dict[str, Any] = {"year": error.year, "month": error.month}
+        if error.code == "no_such_day":
+            params |= {
+                "day": error.day,
+                "days": days_in_month(error.year_ce, error.month),
+                "month_name": format_month(
+                    error.year_ce, error.month, get_language() or "th"
+                ),
+            }
+        return params
 
 
 class FiscalYearField(forms.IntegerField):

@@ -809,6 +809,13 @@ class Profile(models.Model):
     role = models.CharField(
         _("role"), max_length=20, choices=Role.choices, default=Role.STAFF
     )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language the portal speaks to this person; blank: Thai."),
+    )
 
     history = PortalHistoricalRecords()
 

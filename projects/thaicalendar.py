@@ -82,7 +82,9 @@ CE_YEARS = range(1900, 2201)
 BE_YEARS = range(2400, 2801)
 
 DateStyle = Literal["short", "long"]
-ErrorCode = Literal["ambiguous", "invalid", "empty"]
+ErrorCode = Literal[
+    "ambiguous", "unknown_era", "no_such_month", "no_such_day", "invalid", "empty"
+]
 
 # \d also matches Thai digits (๑๕/๙/๒๕๖๓), which int() reads as well.
 _SEP = r"\s*([-/.])\s*"
@@ -93,10 +95,23 @@ _YMD = re.compile(rf"(\d{{4}}){_SEP}(\d{{1,2}})\s*\2\s*(\d{{1,2}})")
 class DateInputError(ValueError):
     """A typed date that cannot be read; ``code`` says why, for the form's message."""
 
-    def __init__(self, code: ErrorCode, text: str, year: str | None = None) -> None:
+    def __init__(
+        self,
+        code: ErrorCode,
+        text: str,
+        year: str | None = None,
+        *,
+        year_ce: int | None = None,
+        month: int | None = None,
+        day: int | None = None,
+    ) -> None:
         self.code = code
         self.text = text
         self.year = year
+        # Read from a well-formed input that names no real day, to say why.
+        self.year_ce = year_ce
+        self.month = month
+        self.day = day
         super().__init__(f"{code} date input: {text!r}")
 
 
@@ -200,7 +215,7 @@ def _year_ce(text: str, year: str) -> int:
             return number
         if number in BE_YEARS:
             return to_ce(number)
-        raise DateInputError("invalid", text, year)
+        raise DateInputError("unknown_era", text, year)
     raise DateInputError("ambiguous", text, year)
 
 
@@ -208,8 +223,9 @@ def parse_date(text: str) -> date:
     """Read a typed date: d/m/yyyy (also - or .) in BE or CE, or ISO yyyy-mm-dd.
 
     A four-digit year from 2400 to 2800 is BE and one from 1900 to 2200 is CE;
-    a shorter year raises DateInputError("ambiguous"), any other input "invalid",
-    and blank input "empty".
+    a shorter year raises DateInputError("ambiguous") and another four-digit one
+    "unknown_era"; a month outside 1-12 "no_such_month", a day the month does not
+    have "no_such_day"; any other input "invalid", and blank input "empty".
     """
     stripped = text.strip()
     if not stripped:
@@ -221,10 +237,13 @@ def parse_date(text: str) -> date:
     else:
         raise DateInputError("invalid", text)
     year_ce = _year_ce(text, year)
+    parts = {"year_ce": year_ce, "month": int(month), "day": int(day)}
+    if not 1 <= parts["month"] <= 12:
+        raise DateInputError("no_such_month", text, year, **parts)
     try:
-        return date(year_ce, int(month), int(day))
+        return date(year_ce, parts["month"], parts["day"])
     except ValueError:
-        raise DateInputError("invalid", text, year) from None
+        raise DateInputError("no_such_day", text, year, **parts) from None
 
 
 def to_input(d: date) -> str:
@@ -250,6 +269,11 @@ def format_date(
         return f"{d.day} {months[d.month - 1]} {d.year}"
     months = THAI_MONTHS_SHORT if style == "short" else THAI_MONTHS_LONG
     return f"{d.day} {months[d.month - 1]} {to_be(d.year)}"
+
+
+def days_in_month(year_ce: int, month: int) -> int:
+    """Return the number of days of a month (29 for February of a leap year)."""
+    return calendar.monthrange(year_ce, month)[1]
 
 
 def format_month(year_ce: int, month: int, lang: str = "th") -> str:

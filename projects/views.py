@@ -286,7 +286,10 @@ def _update_form_page(
                 "report_date", _("This project already has a report on that date.")
             )
         else:
-            messages.success(request, _("The progress report was saved."))
+            # Shown beside the reports, where the person lands.
+            messages.success(
+                request, _("The progress report was saved."), extra_tags="updates"
+            )
             return redirect(f"{project.get_absolute_url()}#updates-heading")
     return render(
         request,

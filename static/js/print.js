@@ -2,7 +2,11 @@
 // Kept in a static file so that pages need no inline script.
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-action=print]").forEach((button) => {
-    button.addEventListener("click", () => window.print());
+    button.addEventListener("click", () => {
+      // Charts below the fold are drawn only when seen: draw them all first.
+      const ready = window.portalCharts ? window.portalCharts.drawAll() : Promise.resolve();
+      ready.then(() => window.print());
+    });
   });
 });
 window.addEventListener("beforeprint", () => {

@@ -149,7 +149,7 @@ def test_kpi_rows_show_result_against_target_flags_and_scores(
     client.force_login(evaluator)
     html = client.get(url()).content.decode()
     k1 = row_html(html, "kpi", world["k1"].code)
-    assert "<strong>15</strong> / 2 ฉบับ" in k1
+    assert '<strong>15</strong> / 2 <span lang="th">ฉบับ</span>' in k1
     assert "750% of target" in k1
     assert 'data-flag="over_target"' in k1
     assert "Not scored" not in k1

@@ -83,8 +83,8 @@ class TestIndicatorDetail:
         assert indicator.name_th in html
         assert 'data-testid="kpi-name-en">Preliminary study reports' in html
         assert 'data-testid="kpi-fiscal-year">FY 2563 (2019–20)<' in html
-        assert 'data-testid="kpi-unit">ฉบับ<' in html
-        assert 'data-testid="kpi-target">1 ฉบับ<' in html
+        assert 'data-testid="kpi-unit"><span lang="th">ฉบับ</span><' in html
+        assert 'data-testid="kpi-target">1 <span lang="th">ฉบับ</span><' in html
         assert 'data-testid="kpi-achievement">100%<' in html
         assert response.context["indicator"].achieved == Decimal(1)
         assert response.context["achievement"] == Decimal(100)
@@ -136,7 +136,7 @@ class TestIndicatorDetail:
         html = response.content.decode()
         assert 'id="kpi-2100-1044-data"' in html
         assert 'data-chart="kpi-2100-1044-data"' in html
-        assert "vendor/plotly.min.js" in html and "js/charts.js" in html
+        assert "vendor/plotly-basic.min.js" in html and "js/charts.js" in html
         figure = response.context["figure"]
         assert figure["data"][0]["y"] == [15.0, 40.0, 0.0, 1.0]
         assert figure["layout"]["shapes"][0]["y0"] == 1.0

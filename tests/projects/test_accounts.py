@@ -53,7 +53,8 @@ class TestLogin:
         assert response.status_code == 200
         html = response.content.decode()
         assert (
-            '<div class="alert alert-danger" role="alert" id="login-error">'
+            '<div class="alert alert-danger" role="alert" id="login-error" '
+            'tabindex="-1" data-error-summary>'
             '<p class="mb-0">Please enter a correct username and password. '
             "Note that both fields may be case-sensitive.</p></div>"
         ) in html

@@ -43,7 +43,31 @@ def test_field_reads_be_ce_and_iso(text: str, expected: date) -> None:
     assert form.cleaned_data == {"day": expected, "later": None}
 
 
-@pytest.mark.parametrize("text", ["29/2/2564", "31/4/2563", "1/1/2300", "tomorrow"])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("29/2/2564", "That day does not exist: Feb 2021 has 28 days, not 29."),
+        ("31/4/2563", "That day does not exist: Apr 2020 has 30 days, not 31."),
+        ("1/13/2563", "There is no month 13; months go from 1 to 12."),
+        (
+            "1/1/2300",
+            "The year 2300 is neither a Buddhist year (2400 to 2800) nor a "
+            "Christian one (1900 to 2200); check its digits.",
+        ),
+    ],
+)
+def test_field_says_why_a_date_is_impossible(text: str, message: str) -> None:
+    with translation.override("en"):
+        assert _errors(text) == [message]
+
+
+def test_field_names_the_month_in_thai() -> None:
+    with translation.override("th"):
+        (message,) = _errors("29/2/2564")
+    assert "ก.พ. 2564" in message and "28" in message
+
+
+@pytest.mark.parametrize("text", ["tomorrow", "15 ก.ย. 2563", "2563"])
 def test_field_refuses_an_invalid_date_with_an_example(text: str) -> None:
     with translation.override("en"):
         assert _errors(text) == [
@@ -66,7 +90,7 @@ def test_field_error_codes() -> None:
     form = DateForm(data={"day": "15/9/63", "later": "31/4/2563"})
     assert not form.is_valid()
     assert form.errors.as_data()["day"][0].code == "ambiguous"
-    assert form.errors.as_data()["later"][0].code == "invalid"
+    assert form.errors.as_data()["later"][0].code == "no_such_day"
 
 
 @pytest.mark.parametrize("text", ["", "   "])

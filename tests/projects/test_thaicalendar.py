@@ -174,19 +174,42 @@ def test_parse_date_calls_a_two_digit_year_ambiguous(text: str, year: str) -> No
 
 
 @pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("29/2/2564", "no_such_day"),
+        ("29/2/2021", "no_such_day"),
+        ("31/4/2563", "no_such_day"),
+        ("0/1/2563", "no_such_day"),
+        ("32/1/2563", "no_such_day"),
+        ("2563-02-30", "no_such_day"),
+        ("1/13/2563", "no_such_month"),
+        ("2020-13-01", "no_such_month"),
+        ("1/0/2563", "no_such_month"),
+        ("1/1/2300", "unknown_era"),
+        ("1/1/1899", "unknown_era"),
+        ("1/1/2801", "unknown_era"),
+    ],
+)
+def test_parse_date_says_why_a_well_formed_date_is_impossible(
+    text: str, code: str
+) -> None:
+    with pytest.raises(DateInputError) as caught:
+        tc.parse_date(text)
+    assert caught.value.code == code
+
+
+def test_impossible_day_error_carries_the_month_read() -> None:
+    with pytest.raises(DateInputError) as caught:
+        tc.parse_date("29/2/2564")
+    error = caught.value
+    assert (error.year_ce, error.month, error.day) == (2021, 2, 29)
+    assert tc.days_in_month(2021, 2) == 28
+    assert tc.days_in_month(2020, 2) == 29
+
+
+@pytest.mark.parametrize(
     "text",
     [
-        "29/2/2564",
-        "29/2/2021",
-        "31/4/2563",
-        "0/1/2563",
-        "1/13/2563",
-        "32/1/2563",
-        "2563-02-30",
-        "2020-13-01",
-        "1/1/2300",
-        "1/1/1899",
-        "1/1/2801",
         "15/9-2563",
         "15/9/2563/1",
         "2563",

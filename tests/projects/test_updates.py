@@ -95,7 +95,7 @@ class TestCreate:
             ({"report_date": "21/6/2563"}, "report_date", "in the future"),
             ({"report_date": "15/6/2562"}, "report_date", "outside fiscal year 2563"),
             ({"report_date": "15/6/63"}, "report_date", "could be Buddhist or"),
-            ({"report_date": "31/4/2563"}, "report_date", "Enter a date such as"),
+            ({"report_date": "31/4/2563"}, "report_date", "That day does not exist"),
             ({"report_date": ""}, "report_date", "This field is required"),
         ],
     )

@@ -117,8 +117,9 @@ class TestProjectDetail:
         add_kpi(project)
         response = client.get(project.get_absolute_url())
         html = response.content.decode()
-        assert 'data-testid="kpi-target">1 ฉบับ<' in html
-        assert "1 ฉบับ <span" in html  # achieved = latest quarter = 1
+        # Thai data on an English page is marked as Thai.
+        assert 'data-testid="kpi-target">1 <span lang="th">ฉบับ</span><' in html
+        assert '1 <span lang="th">ฉบับ</span> <span' in html  # achieved = latest = 1
         assert "(100% of target)" in html
         assert "Score 2.1" in html and "Score 2.2" in html
         assert "15.00" in html and "40.00" in html
@@ -153,10 +154,19 @@ class TestProjectDetail:
     def test_charts_data_is_in_the_page_as_json(self, client):
         project = make_seed_like_project()
         html = client.get(project.get_absolute_url()).content.decode()
-        for chart in ("gauge", "s-curve", "timeline"):
+        for chart in ("s-curve", "timeline"):
             assert f'id="{chart}-data"' in html
             assert f'data-chart="{chart}-data"' in html
-        assert "vendor/plotly.min.js" in html
+        assert "vendor/plotly-basic.min.js" in html
+
+    def test_gauge_is_svg_drawn_on_the_server(self, client):
+        project = make_seed_like_project()
+        html = client.get(project.get_absolute_url()).content.decode()
+        assert 'id="gauge-data"' not in html
+        assert 'data-testid="gauge"' in html
+        assert '<text x="100" y="96" text-anchor="middle" class="gauge-number"' in html
+        assert ">100%</text>" in html
+        assert 'stroke-dasharray="100.00 100" class="gauge-bar"' in html
 
     def test_unknown_code_is_404(self, client):
         assert client.get("/projects/99999999-1/").status_code == 404

@@ -14,9 +14,11 @@ from django.template import engines
 from django.template.loader import render_to_string
 from django.utils.translation import override, trans_real
 
-from bmaproj.staticfinders import PLOTLY_JS
+from bmaproj.staticfinders import vendor_files
 from projects.progress import Status
 from reports import charts
+
+PLOTLY_JS = vendor_files()["vendor/plotly-basic.min.js"]
 
 # What the Thai catalogue is to say for the charts' words. Patched in by the
 # thai_words fixture, so these tests check that labels go through gettext in the
@@ -683,6 +685,8 @@ def test_charts_js_draws_every_chart_and_survives_printing(
     count = len(FIGURES) + 1
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # Charts are drawn as they come into view: a window tall enough for all.
+    page.set_viewport_size({"width": 900, "height": 30000})
     page.goto(drawn.as_uri())
     page.wait_for_function(
         "n => document.querySelectorAll('[data-chart-ready=true]').length == n",

@@ -744,7 +744,7 @@ class TestDepartmentPrint:
         html = response.content.decode()
         assert 'data-testid="average-actual">80.00%<' in html
         assert 'data-action="print"' in html
-        assert "vendor/plotly.min.js" in html
+        assert "vendor/plotly-basic.min.js" in html
 
     def test_unknown_department_is_404(self, client):
         url = reverse("reports:department-print", args=["00000000"])
