@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import evaluation_views, views
+from projects import approval_views, evaluation_views, views
 
 app_name = "projects"
 
@@ -13,6 +13,14 @@ urlpatterns = [
     path("projects/<str:code>/print/", views.project_print, name="print"),
     path("projects/<str:code>/history/", views.project_history, name="history"),
     path("my/", views.my_work, name="my-work"),
+    path("approvals/", approval_views.approval_queue, name="approvals"),
+    path(
+        "approvals/approve-selected/",
+        approval_views.approve_selected,
+        name="approve-selected",
+    ),
+    path("approvals/<int:pk>/approve/", approval_views.approve, name="approve"),
+    path("approvals/<int:pk>/return/", approval_views.send_back, name="return"),
     path("projects/<str:code>/plan/", views.plan_edit, name="plan-edit"),
     path("projects/<str:code>/updates/new/", views.update_create, name="update-create"),
     path(

@@ -1,0 +1,241 @@
+"""The approver's queue: who sees it, what each row shows, the three actions
+(direct POSTs included) and its pinned query count."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from projects import approval, services
+from projects.models import ProgressUpdate, QuarterLock
+from tests.factories import (
+    PlanStepFactory,
+    ProgressUpdateFactory,
+    ProjectFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2020, 6, 20)
+QUEUE = reverse("projects:approvals")
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
+
+
+@pytest.fixture
+def project():
+    project = ProjectFactory(fiscal_year=2563)
+    PlanStepFactory(project=project)  # 0 → 100 over the fiscal year
+    return project
+
+
+@pytest.fixture
+def staff(project):
+    user = UserFactory(username="staff", role="staff")
+    project.department.members.add(user)
+    return user
+
+
+@pytest.fixture
+def approver(project):
+    user = UserFactory(username="head", role="staff")
+    project.department.approvers.add(user)
+    return user
+
+
+def submit(project, author, day=date(2020, 6, 15), percent=70) -> ProgressUpdate:
+    return services.save_update(
+        project=project,
+        user=author,
+        values={"report_date": day, "percent": Decimal(percent)},
+    )
+
+
+def status_of(update) -> str:
+    return ProgressUpdate.objects.get(pk=update.pk).status
+
+
+class TestAccess:
+    """Who may open the queue and POST its three actions (an access matrix)."""
+
+    @pytest.mark.parametrize(
+        ("who", "page", "approves"),
+        [
+            ("anonymous", 302, False),
+            ("staff", 403, False),
+            ("approver", 200, True),
+            ("other_approver", 200, False),
+            ("evaluator", 200, True),
+            ("admin", 200, True),
+        ],
+    )
+    def test_matrix(self, client, project, staff, approver, who, page, approves):
+        other = ProjectFactory()
+        users = {
+            "anonymous": None,
+            "staff": staff,
+            "approver": approver,
+            "other_approver": UserFactory(role="staff"),
+            "evaluator": UserFactory(role="evaluator"),
+            "admin": UserFactory(is_superuser=True, is_staff=True),
+        }
+        other.department.approvers.add(users["other_approver"])
+        if users[who]:
+            client.force_login(users[who])
+        assert client.get(QUEUE).status_code == page
+        for action in ("approve", "return"):
+            update = submit(project, staff, day=date(2020, 6, 1 + len(action)))
+            response = client.post(
+                reverse(f"projects:{action}", args=[update.pk]),
+                {"version": 1, "comment": "ขอแก้"},
+            )
+            expected = "approved" if action == "approve" else "returned"
+            if approves:
+                assert response.status_code == 302
+                assert status_of(update) == expected
+            else:
+                assert response.status_code in (302, 403)
+                assert status_of(update) == "submitted"
+        update = submit(project, staff, day=date(2020, 6, 9))
+        response = client.post(
+            reverse("projects:approve-selected"), {"selected": [f"{update.pk}:1"]}
+        )
+        assert status_of(update) == ("approved" if approves else "submitted")
+        assert response.status_code in (302, 403)
+
+    def test_the_queue_lists_only_the_approvers_departments(
+        self, client, project, staff, approver
+    ):
+        mine = submit(project, staff)
+        other = ProjectFactory()
+        theirs = submit(other, UserFactory())
+        client.force_login(approver)
+        html = client.get(QUEUE).content.decode()
+        assert f'data-update="{mine.pk}"' in html
+        assert f'data-update="{theirs.pk}"' not in html
+
+
+class TestActions:
+    def test_row_shows_previous_approved_report_plan_and_flags(
+        self, client, project, staff, approver
+    ):
+        ProgressUpdateFactory(
+            project=project, report_date=date(2020, 5, 15), percent=80
+        )
+        services.save_update(
+            project=project,
+            user=staff,
+            values={"report_date": date(2020, 6, 15), "percent": Decimal(20)},
+            warnings=["ความคืบหน้าลดลง"],
+        )
+        client.force_login(approver)
+        html = client.get(QUEUE).content.decode()
+        assert "80.00%" in html  # the previous approved report
+        assert 'data-testid="change">-60.00<' in html
+        assert 'data-testid="planned">70.68%<' in html
+        assert "ความคืบหน้าลดลง" in html  # confirmed by the author
+        assert 'data-testid="flags"' in html
+
+    def test_approve_one(self, client, project, staff, approver):
+        update = submit(project, staff)
+        client.force_login(approver)
+        response = client.post(
+            reverse("projects:approve", args=[update.pk]), {"version": 1}
+        )
+        assert response.status_code == 302
+        assert status_of(update) == "approved"
+
+    def test_return_needs_a_comment(self, client, project, staff, approver):
+        update = submit(project, staff)
+        client.force_login(approver)
+        client.post(reverse("projects:return", args=[update.pk]), {"version": 1})
+        assert status_of(update) == "submitted"
+        client.post(
+            reverse("projects:return", args=[update.pk]),
+            {"version": 1, "comment": "แนบรูป"},
+        )
+        assert status_of(update) == "returned"
+
+    def test_double_approval_changes_nothing(self, client, project, staff, approver):
+        update = submit(project, staff)
+        client.force_login(approver)
+        url = reverse("projects:approve", args=[update.pk])
+        client.post(url, {"version": 1})
+        response = client.post(url, {"version": 1}, follow=True)
+        assert "changed or reviewed" in response.content.decode()
+        stored = ProgressUpdate.objects.get(pk=update.pk)
+        assert (stored.status, stored.version) == ("approved", 2)
+
+    def test_out_of_order_posts_are_refused(self, client, project, staff, approver):
+        draft = services.save_update(
+            project=project,
+            user=staff,
+            values={"report_date": date(2020, 6, 15), "percent": Decimal(70)},
+            submit=False,
+        )
+        client.force_login(approver)
+        client.post(reverse("projects:approve", args=[draft.pk]), {"version": 1})
+        client.post(
+            reverse("projects:return", args=[draft.pk]), {"version": 1, "comment": "x"}
+        )
+        assert status_of(draft) == "draft"
+
+    def test_own_report_has_no_buttons_and_a_post_is_refused(
+        self, client, project, approver
+    ):
+        project.department.members.add(approver)
+        update = submit(project, approver)
+        client.force_login(approver)
+        html = client.get(QUEUE).content.decode()
+        assert 'data-testid="own-report"' in html
+        assert f'value="{update.pk}:1"' not in html
+        client.post(reverse("projects:approve", args=[update.pk]), {"version": 1})
+        assert status_of(update) == "submitted"
+
+    def test_approving_in_a_locked_quarter_is_refused(
+        self, client, project, staff, approver
+    ):
+        update = submit(project, staff)
+        QuarterLock.objects.create(fiscal_year=2563, quarter=3)
+        client.force_login(approver)
+        response = client.post(
+            reverse("projects:approve", args=[update.pk]), {"version": 1}, follow=True
+        )
+        assert status_of(update) == "submitted"
+        assert "ถูกปิดโดย" in (response.content.decode())
+
+    def test_approve_a_selection(self, client, project, staff, approver):
+        updates = [submit(project, staff, day=date(2020, 6, day)) for day in (1, 2, 3)]
+        client.force_login(approver)
+        client.post(
+            reverse("projects:approve-selected"),
+            {"selected": [f"{u.pk}:{u.version}" for u in updates[:2]]},
+        )
+        assert [status_of(u) for u in updates] == ["approved", "approved", "submitted"]
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_queue_query_count_does_not_grow_with_rows(
+    client, django_assert_num_queries, approver, project, rows
+):
+    department = project.department
+    author = UserFactory(role="staff")
+    department.members.add(author)
+    for number in range(rows):
+        other = ProjectFactory(department=department)
+        PlanStepFactory(project=other)
+        ProgressUpdateFactory(project=other, report_date=date(2020, 5, 15))
+        submit(other, author, percent=40 + number)
+    client.force_login(approver)
+    # session, user, profile, the approver's departments, the reports, and the
+    # prefetched plans, plan revisions (and their steps) and other reports.
+    with django_assert_num_queries(9):
+        response = client.get(QUEUE)
+    assert response.content.decode().count("data-update=") == rows
+    assert approval.State.SUBMITTED == "submitted"
