@@ -684,9 +684,8 @@ def _overview_figures(fiscal_year: int, on: date) -> dict:
         .order_by("gap", "code")[:10]
     )
     latest_updates = list(
-        ProgressUpdate.objects.filter(
-            project__fiscal_year=fiscal_year, report_date__lte=on
-        )
+        ProgressUpdate.objects.published()
+        .filter(project__fiscal_year=fiscal_year, report_date__lte=on)
         .select_related("project__department")
         .order_by("-report_date", "-pk")[:10]
     )
