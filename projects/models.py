@@ -797,6 +797,11 @@ class ProgressUpdate(models.Model):
         return self.status == approval.State.APPROVED
 
     @property
+    def counts_as_sent(self) -> bool:
+        """Submitted or approved: the month counts as reported (a draft does not)."""
+        return self.status in approval.REPORTED
+
+    @property
     def is_pending(self) -> bool:
         """Saved but not published: shown only to the department, marked so."""
         return self.status != approval.State.APPROVED

@@ -73,13 +73,11 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
     today = timezone.localdate()
     steps = list(project.steps.all())
     sees_pending = access.sees_pending(request.user, project.department_id)
-    updates = [
-        u
-        for u in project.updates.select_related("reviewed_by")
-        if sees_pending or u.is_published
-    ]
-    # Derived figures use approved reports only, whoever reads the page.
-    published = [u for u in updates if u.is_published]
+    all_updates = list(project.updates.select_related("reviewed_by"))
+    updates = [u for u in all_updates if sees_pending or u.is_published]
+    # Derived figures use approved reports only, whoever reads the page; the
+    # missing months count every report sent, as compliance and My work do.
+    published = [u for u in all_updates if u.is_published]
     plan_revisions = list(
         project.plan_revisions.select_related("author").prefetch_related("steps")
     )
@@ -91,6 +89,7 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
     figures = progress.figures(
         steps,
         [(u.report_date, u.percent) for u in published],
+        reported=[(u.report_date, u.percent) for u in all_updates if u.counts_as_sent],
         on=project.reading_date(today),
         threshold=settings.BEHIND_THRESHOLD,
         due_day=settings.REPORT_DUE_DAY,
