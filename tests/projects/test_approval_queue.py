@@ -168,7 +168,7 @@ class TestActions:
         url = reverse("projects:approve", args=[update.pk])
         client.post(url, {"version": 1})
         response = client.post(url, {"version": 1}, follow=True)
-        assert "changed or reviewed" in response.content.decode()
+        assert "มีผู้อื่นแก้ไขหรือพิจารณารายงานนี้" in response.content.decode()
         stored = ProgressUpdate.objects.get(pk=update.pk)
         assert (stored.status, stored.version) == ("approved", 2)
 
