@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
+from indicators import services as indicator_services
+from indicators.models import IndicatorResult
 from projects import access, approval, progress, quality, services
 from projects.forms import BulkApproveForm, ReviewForm
 from projects.models import ProgressUpdate
@@ -45,22 +47,40 @@ class QueueItem:
         return self.update.percent - self.previous.percent
 
 
-def reviewable(user) -> QuerySet[ProgressUpdate] | None:
-    """The submitted reports the user may review; None when they approve for no
-    department (evaluators and admins review every department's)."""
+def reviewable(
+    user,
+) -> tuple[QuerySet[ProgressUpdate], QuerySet[IndicatorResult]] | None:
+    """The submitted reports and KPI results the user may review; None when they
+    approve for no department (evaluators and admins review every department's)."""
     departments = access.approval_departments(user)
     updates = ProgressUpdate.objects.for_review()
+    results = IndicatorResult.objects.for_review()
     if departments is None:
-        return updates
+        return updates, results
     if not departments.exists():
         return None
-    return updates.filter(project__department__in=departments)
+    return (
+        updates.filter(project__department__in=departments),
+        results.filter(indicator__department__in=departments),
+    )
 
 
 def waiting_count(user) -> int | None:
-    """How many reports wait for the user's approval (None: not an approver)."""
-    updates = reviewable(user)
-    return None if updates is None else updates.order_by().count()
+    """How many reports and KPI results wait for the user (None: not an approver)."""
+    found = reviewable(user)
+    if found is None:
+        return None
+    updates, results = found
+    return updates.order_by().count() + results.order_by().count()
+
+
+@dataclass
+class ResultItem:
+    """One KPI result waiting for approval, with its target and flags."""
+
+    result: IndicatorResult
+    flags: list[quality.Flag]
+    own: bool
 
 
 def queue_item(update: ProgressUpdate, user) -> QueueItem:
@@ -101,14 +121,32 @@ def queue_item(update: ProgressUpdate, user) -> QueueItem:
 @login_required
 def approval_queue(request: HttpRequest) -> HttpResponse:
     """Everything waiting for this approver, newest first."""
-    updates = reviewable(request.user)
-    if updates is None:
+    found = reviewable(request.user)
+    if found is None:
         raise PermissionDenied
+    updates, results = found
     items = [queue_item(update, request.user) for update in updates]
+    result_items = [
+        ResultItem(
+            result=result,
+            flags=quality.indicator_value_flags(
+                result.value,
+                result.indicator.target,
+                result.indicator.is_percentage,
+            ),
+            own=result.author_id == request.user.pk,
+        )
+        for result in results
+    ]
     return render(
         request,
         "projects/approval_queue.html",
-        {"items": items, "selectable": sum(not item.own for item in items)},
+        {
+            "items": items,
+            "result_items": result_items,
+            "waiting": len(items) + len(result_items),
+            "selectable": sum(not item.own for item in [*items, *result_items]),
+        },
     )
 
 
@@ -144,6 +182,56 @@ def _review(request: HttpRequest, pk: int, approve: bool) -> HttpResponse:
     return redirect("projects:approvals")
 
 
+def _review_result(request: HttpRequest, pk: int, approve: bool) -> HttpResponse:
+    result = get_object_or_404(
+        IndicatorResult.objects.select_related("indicator"), pk=pk
+    )
+    if not access.can_approve(request.user, result.indicator.department_id):
+        raise PermissionDenied
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form was incomplete; nothing was changed."))
+        return redirect("projects:approvals")
+    move = (
+        indicator_services.approve_result
+        if approve
+        else indicator_services.return_result
+    )
+    try:
+        move(
+            result=result,
+            user=request.user,
+            version=form.cleaned_data["version"],
+            comment=form.cleaned_data["comment"],
+        )
+    except services.ConflictError:
+        messages.error(request, str(approval.CONFLICT_MESSAGE))
+    except (services.TransitionError, services.LockedError) as error:
+        messages.error(request, str(error))
+    else:
+        label = f"{result.indicator.code} Q{result.quarter}"
+        if approve:
+            messages.success(request, _("Approved: %(report)s.") % {"report": label})
+        else:
+            messages.success(
+                request,
+                _("Returned with your comment: %(report)s.") % {"report": label},
+            )
+    return redirect("projects:approvals")
+
+
+@require_POST
+@login_required
+def approve_result(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review_result(request, pk, approve=True)
+
+
+@require_POST
+@login_required
+def send_back_result(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review_result(request, pk, approve=False)
+
+
 @require_POST
 @login_required
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
@@ -167,6 +255,11 @@ def approve_selected(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Tick the reports to approve first."))
         return redirect("projects:approvals")
     batch = services.approve_many(items=form.items(), user=request.user)
+    kpis = indicator_services.approve_many_results(
+        items=form.result_items(), user=request.user
+    )
+    batch.approved += kpis.approved
+    batch.refused += kpis.refused
     if batch.approved:
         count = len(batch.approved)
         messages.success(

@@ -691,7 +691,7 @@ class PairsField(forms.MultipleChoiceField):
     """Ticked rows, each "pk:version" of the report the person saw."""
 
     def valid_value(self, value: str) -> bool:
-        return re.fullmatch(r"\d{1,12}:\d{1,9}", str(value)) is not None
+        return re.fullmatch(r"r?\d{1,12}:\d{1,9}", str(value)) is not None
 
 
 class BulkApproveForm(forms.Form):
@@ -702,6 +702,17 @@ class BulkApproveForm(forms.Form):
     )
 
     def items(self) -> list[tuple[int, int]]:
-        """The (pk, version) pairs ticked."""
+        """The (pk, version) pairs of the monthly reports ticked."""
+        return self._pairs(kpi=False)
+
+    def result_items(self) -> list[tuple[int, int]]:
+        """The (pk, version) pairs of the KPI results ticked ("r12:3")."""
+        return self._pairs(kpi=True)
+
+    def _pairs(self, *, kpi: bool) -> list[tuple[int, int]]:
         pairs = (value.split(":") for value in self.cleaned_data["selected"])
-        return [(int(pk), int(version)) for pk, version in pairs]
+        return [
+            (int(pk.removeprefix("r")), int(version))
+            for pk, version in pairs
+            if pk.startswith("r") == kpi
+        ]

@@ -93,15 +93,17 @@ class TransitionError(Exception):
         self.refusal = refusal
 
 
-def _move(update: ProgressUpdate, user, action: str, comment: str = "") -> None:
-    """Apply an approval action to a locked row: refuse it or set its state, who
-    and when, and the reason the audit history records."""
-    department_id = update.project.department_id
+def apply_transition(
+    item, *, user, action: str, department_id: int, comment: str = ""
+) -> None:
+    """Apply an approval action to a locked report or KPI result (any row with
+    ``status``, ``author`` and the review fields): refuse it (TransitionError) or
+    set its state, who and when, and the reason its audit history records."""
     reviewing = action in approval.REVIEW_ACTIONS
     refusal = approval.check(
         action,
-        update.status if update.pk else None,
-        is_author=update.author_id is not None and update.author_id == user.pk,
+        item.status if item.pk else None,
+        is_author=item.author_id is not None and item.author_id == user.pk,
         may_write=True,  # the callers check access.can_edit before saving
         may_review=reviewing and access.can_approve(user, department_id),
         comment=comment,
@@ -109,17 +111,17 @@ def _move(update: ProgressUpdate, user, action: str, comment: str = "") -> None:
     if refusal is not None:
         raise TransitionError(refusal)
     now = timezone.now()
-    update.status = approval.target(action, required=settings.APPROVAL_REQUIRED)
-    if update.status != approval.State.DRAFT and update.submitted_at is None:
-        update.submitted_at = now
+    item.status = approval.target(action, required=settings.APPROVAL_REQUIRED)
+    if item.status != approval.State.DRAFT and item.submitted_at is None:
+        item.submitted_at = now
     if reviewing:
-        update.reviewed_by = user
-        update.reviewed_at = now
-        update.review_comment = comment.strip()
+        item.reviewed_by = user
+        item.reviewed_at = now
+        item.review_comment = comment.strip()
     reason = approval.HISTORY_REASONS[action]
-    if update.status == approval.State.APPROVED and not reviewing:
+    if item.status == approval.State.APPROVED and not reviewing:
         reason = approval.APPROVED_AT_ONCE
-    update._change_reason = f"{reason}: {comment.strip()}" if comment else reason
+    item._change_reason = f"{reason}: {comment.strip()}" if comment else reason
 
 
 def save_update(
@@ -161,7 +163,9 @@ def save_update(
                 days=days,
             )
             update.project = project
-            _move(update, user, action)
+            apply_transition(
+                update, user=user, action=action, department_id=project.department_id
+            )
             update.confirmed_warnings = "\n".join(warnings)
             stamp(update, user)
             update.save()
@@ -183,7 +187,13 @@ def _review(update: ProgressUpdate, user, version: int, action: str, comment: st
             department_id=locked.project.department_id,
             days=[locked.report_date],
         )
-        _move(locked, user, action, comment)
+        apply_transition(
+            locked,
+            user=user,
+            action=action,
+            department_id=locked.project.department_id,
+            comment=comment,
+        )
         locked.version += 1
         stamp(locked, user)
         locked.save()

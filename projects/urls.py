@@ -21,6 +21,16 @@ urlpatterns = [
     ),
     path("approvals/<int:pk>/approve/", approval_views.approve, name="approve"),
     path("approvals/<int:pk>/return/", approval_views.send_back, name="return"),
+    path(
+        "approvals/results/<int:pk>/approve/",
+        approval_views.approve_result,
+        name="approve-result",
+    ),
+    path(
+        "approvals/results/<int:pk>/return/",
+        approval_views.send_back_result,
+        name="return-result",
+    ),
     path("projects/<str:code>/plan/", views.plan_edit, name="plan-edit"),
     path("projects/<str:code>/updates/new/", views.update_create, name="update-create"),
     path(

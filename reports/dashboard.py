@@ -267,7 +267,7 @@ def kpi_report_rows(
 
     One query: results and scores are correlated subqueries, not prefetches.
     """
-    results = IndicatorResult.objects.filter(indicator=OuterRef("pk"))
+    results = IndicatorResult.objects.published().filter(indicator=OuterRef("pk"))
     scores = CriterionScore.objects.filter(evaluation__indicator=OuterRef("pk"))
     annotations = {}
     for quarter in QUARTERS:

@@ -8,9 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from indicators import services as indicator_services
+from indicators.models import Indicator, IndicatorResult
 from projects import approval, services
 from projects.models import ProgressUpdate, QuarterLock
 from tests.factories import (
+    IndicatorFactory,
     PlanStepFactory,
     ProgressUpdateFactory,
     ProjectFactory,
@@ -232,10 +235,109 @@ def test_queue_query_count_does_not_grow_with_rows(
         PlanStepFactory(project=other)
         ProgressUpdateFactory(project=other, report_date=date(2020, 5, 15))
         submit(other, author, percent=40 + number)
+        indicator = IndicatorFactory(department=department)
+        indicator_services.save_result(
+            indicator=indicator, quarter=2, user=author, values={"value": number}
+        )
     client.force_login(approver)
     # session, user, profile, the approver's departments, the reports, and the
-    # prefetched plans, plan revisions (and their steps) and other reports.
-    with django_assert_num_queries(9):
+    # prefetched plans, plan revisions (and their steps) and other reports; the
+    # KPI results with their KPIs.
+    with django_assert_num_queries(10):
         response = client.get(QUEUE)
-    assert response.content.decode().count("data-update=") == rows
+    html = response.content.decode()
+    assert html.count("data-update=") == rows
+    assert html.count("data-result=") == rows
     assert approval.State.SUBMITTED == "submitted"
+
+
+class TestKpiResults:
+    @pytest.fixture
+    def indicator(self, project):
+        return IndicatorFactory(department=project.department, target=Decimal(80))
+
+    def save(self, indicator, user, submit=True, value=50):
+        return indicator_services.save_result(
+            indicator=indicator,
+            quarter=2,
+            user=user,
+            values={"value": Decimal(value)},
+            submit=submit,
+        )
+
+    def test_draft_submit_approve_and_achievement(
+        self, client, indicator, staff, approver
+    ):
+        draft = self.save(indicator, staff, submit=False)
+        assert draft.status == "draft"
+        result = indicator_services.save_result(
+            indicator=indicator,
+            quarter=2,
+            user=staff,
+            values={"value": Decimal(60)},
+            result=draft,
+            version=1,
+        )
+        assert result.status == "submitted"
+        assert Indicator.objects.with_achievement().get().achieved is None
+        client.force_login(approver)
+        html = client.get(QUEUE).content.decode()
+        assert f'data-result="{result.pk}"' in html
+        client.post(
+            reverse("projects:approve-result", args=[result.pk]), {"version": 2}
+        )
+        assert IndicatorResult.objects.get().status == "approved"
+        assert Indicator.objects.with_achievement().get().achieved == Decimal(60)
+
+    def test_return_needs_a_comment_and_not_ones_own(self, client, indicator, approver):
+        indicator.department.members.add(approver)
+        mine = self.save(indicator, approver)
+        with pytest.raises(services.TransitionError):
+            indicator_services.approve_result(result=mine, user=approver, version=1)
+        colleague = UserFactory(role="staff")
+        indicator.department.approvers.add(colleague)
+        with pytest.raises(services.TransitionError):
+            indicator_services.return_result(
+                result=mine, user=colleague, version=1, comment=""
+            )
+        indicator_services.return_result(
+            result=mine, user=colleague, version=1, comment="ตรวจสอบค่า"
+        )
+        returned = IndicatorResult.objects.get()
+        assert (returned.status, returned.review_comment) == ("returned", "ตรวจสอบค่า")
+
+    def test_a_locked_quarter_freezes_a_result(self, indicator, staff, approver):
+        result = self.save(indicator, staff)
+        QuarterLock.objects.create(fiscal_year=2563, quarter=2)
+        with pytest.raises(services.LockedError):
+            indicator_services.approve_result(result=result, user=approver, version=1)
+
+    def test_public_kpi_page_shows_approved_results_only(
+        self, client, indicator, staff
+    ):
+        self.save(indicator, staff, value=55)
+        html = client.get(indicator.get_absolute_url()).content.decode()
+        assert 'data-testid="pending-results"' not in html
+        client.force_login(staff)
+        html = client.get(indicator.get_absolute_url()).content.decode()
+        assert 'data-pending="submitted"' in html
+
+    def test_the_result_form_saves_a_draft(self, client, indicator, staff):
+        client.force_login(staff)
+        url = reverse("indicators:result-edit", args=[indicator.code, 2])
+        response = client.post(url, {"value": "40", "report": "", "draft": "1"})
+        assert response.status_code == 302
+        assert IndicatorResult.objects.get().status == "draft"
+
+    def test_approve_a_selection_of_reports_and_results(
+        self, client, project, indicator, staff, approver
+    ):
+        update = submit(project, staff)
+        result = self.save(indicator, staff)
+        client.force_login(approver)
+        client.post(
+            reverse("projects:approve-selected"),
+            {"selected": [f"{update.pk}:1", f"r{result.pk}:1"]},
+        )
+        assert status_of(update) == "approved"
+        assert IndicatorResult.objects.get().status == "approved"
