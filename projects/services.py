@@ -121,7 +121,10 @@ def apply_transition(
     reason = approval.HISTORY_REASONS[action]
     if item.status == approval.State.APPROVED and not reviewing:
         reason = approval.APPROVED_AT_ONCE
-    item._change_reason = f"{reason}: {comment.strip()}" if comment else reason
+    text = f"{reason}: {comment.strip()}" if comment.strip() else reason
+    # The history's reason holds 100 characters; the comment is kept whole on the
+    # row (review_comment), and so in the history's copy of the row.
+    item._change_reason = text if len(text) <= 100 else f"{text[:99]}…"
 
 
 def save_update(

@@ -409,3 +409,14 @@ class TestUpdateForm:
             reverse("projects:update-edit", args=[project.code, update.pk])
         ).content.decode()
         assert "ตัวเลขไม่ตรง" in html
+
+
+def test_a_long_return_comment_is_kept_whole_on_the_report(project, staff, approver):
+    update = submitted(project, staff)
+    comment = "แก้ไข " * 100
+    services.return_update(update=update, user=approver, version=1, comment=comment)
+    update = reload(update)
+    assert update.review_comment == comment.strip()
+    entry = update.history.first()
+    assert entry.review_comment == comment.strip()
+    assert len(entry.history_change_reason) == 100

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("projects", "0006_plan_revisions_fiscal_year_close")]
-AFTER = [("projects", "0007_approval")]
+AFTER = [("projects", "0008_approve_existing_reports")]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -43,7 +43,9 @@ def test_existing_reports_are_approved_with_a_history_entry():
         .latest("history_date")
     )
     assert entry.status == "approved"
-    assert entry.history_change_reason.startswith("Approved when approval")
+    assert entry.history_change_reason.startswith(
+        "Approved when approval was introduced"
+    )
     # Back to the newest state for the rest of the suite.
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
