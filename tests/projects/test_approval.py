@@ -420,3 +420,15 @@ def test_a_long_return_comment_is_kept_whole_on_the_report(project, staff, appro
     entry = update.history.first()
     assert entry.review_comment == comment.strip()
     assert len(entry.history_change_reason) == 100
+
+
+def test_with_approval_off_the_form_saves_and_publishes_at_once(
+    client, project, staff, settings
+):
+    settings.APPROVAL_REQUIRED = False
+    client.force_login(staff)
+    form = client.get(reverse("projects:update-create", args=[project.code]))
+    assert 'name="draft"' not in form.content.decode()
+    assert post_update(client, project).status_code == 302
+    assert ProgressUpdate.objects.get().status == APPROVED
+    assert actual_on_page(client, project) == "70.00"
