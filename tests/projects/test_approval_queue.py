@@ -341,3 +341,29 @@ class TestKpiResults:
         )
         assert status_of(update) == "approved"
         assert IndicatorResult.objects.get().status == "approved"
+
+
+@pytest.mark.parametrize(
+    ("who", "code"), [("staff", 403), ("other_approver", 403), ("approver", 302)]
+)
+def test_kpi_result_posts_follow_the_same_access(
+    client, project, staff, approver, who, code
+):
+    indicator = IndicatorFactory(department=project.department)
+    author = UserFactory(role="staff")
+    project.department.members.add(author)
+    result = indicator_services.save_result(
+        indicator=indicator, quarter=2, user=author, values={"value": Decimal(5)}
+    )
+    other_approver = UserFactory(role="staff")
+    ProjectFactory().department.approvers.add(other_approver)
+    users = {"staff": staff, "approver": approver, "other_approver": other_approver}
+    client.force_login(users[who])
+    for name in ("return-result", "approve-result"):
+        response = client.post(
+            reverse(f"projects:{name}", args=[result.pk]),
+            {"version": 1},  # returning without a comment changes nothing
+        )
+        assert response.status_code == code
+    expected = "approved" if code == 302 else "submitted"
+    assert IndicatorResult.objects.get().status == expected
