@@ -278,6 +278,9 @@ REPORT_DUE_DAY = envint("REPORT_DUE_DAY", 25)
 # A fiscal year's reports, results and plans become read-only this many days after
 # 30 September, unless an evaluator reopens the year.
 FISCAL_YEAR_CLOSE_DAYS = envint("FISCAL_YEAR_CLOSE_DAYS", 30)
+# Monthly reports are published only once the department's approver (or an
+# evaluator) approves them. Off: everything saved is approved at once.
+APPROVAL_REQUIRED = envbool("APPROVAL_REQUIRED", "true")
 
 # Logging: to the console, where a container platform collects it.
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from projects import progress, quality
+from projects import approval, progress, quality
 from projects.fields import NormalizedCharField, NormalizedTextField, person_field
 from projects.models import (
     FISCAL_YEAR_VALIDATORS,
@@ -59,7 +59,7 @@ class IndicatorQuerySet(models.QuerySet):
             self.with_achievement()
             .select_related("department")
             .prefetch_related(
-                "results",
+                Prefetch("results", queryset=IndicatorResult.objects.published()),
                 Prefetch(
                     "revisions",
                     queryset=TargetRevision.objects.select_related("author"),
@@ -75,7 +75,11 @@ class IndicatorQuerySet(models.QuerySet):
 
     def with_achievement(self) -> IndicatorQuerySet:
         """Annotate ``achieved``: the results combined by each KPI's aggregation."""
-        results = IndicatorResult.objects.filter(indicator=OuterRef("pk")).order_by()
+        results = (
+            IndicatorResult.objects.published()
+            .filter(indicator=OuterRef("pk"))
+            .order_by()
+        )
 
         def over_results(aggregate) -> Subquery:
             return Subquery(
@@ -361,6 +365,20 @@ class TargetRevision(models.Model):
         return f"{self.indicator.code} #{self.number}: {self.target}"
 
 
+class IndicatorResultQuerySet(models.QuerySet):
+    def published(self) -> IndicatorResultQuerySet:
+        """Approved results: the only ones pages and KPI achievement use."""
+        return self.filter(status=approval.State.APPROVED)
+
+    def for_review(self) -> IndicatorResultQuerySet:
+        """Submitted results as the approver's queue shows them, newest first."""
+        return (
+            self.filter(status=approval.State.SUBMITTED)
+            .select_related("indicator__department", "author")
+            .order_by("-submitted_at", "-pk")
+        )
+
+
 class IndicatorResult(models.Model):
     indicator = models.ForeignKey(
         Indicator,
@@ -377,7 +395,26 @@ class IndicatorResult(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # As on ProgressUpdate: rows written outside the workflow are published.
+    status = models.CharField(
+        _("approval"),
+        max_length=10,
+        choices=approval.State.choices,
+        default=approval.State.APPROVED,
+        editable=False,
+    )
+    submitted_at = models.DateTimeField(
+        _("first submitted"), null=True, blank=True, editable=False
+    )
+    reviewed_by = person_field(_("reviewed by"), editable=False)
+    reviewed_at = models.DateTimeField(
+        _("reviewed"), null=True, blank=True, editable=False
+    )
+    review_comment = NormalizedTextField(
+        _("approver's comment"), blank=True, editable=False
+    )
 
+    objects = IndicatorResultQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -400,6 +437,11 @@ class IndicatorResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.code} Q{self.quarter}: {self.value}"
+
+    @property
+    def is_published(self) -> bool:
+        """Approved: shown to everyone and counted in the KPI's achievement."""
+        return self.status == approval.State.APPROVED
 
 
 class IndicatorEvaluation(models.Model):

@@ -1,5 +1,10 @@
 """Workflows that write KPIs and their quarter results; one keyword-only function
-each, one transaction."""
+each, one transaction.
+
+Approval of results follows the same rules as monthly reports
+(``projects.approval``, applied by ``projects.services.apply_transition``); a
+locked quarter or a closed year freezes a result's approval state too.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from indicators.models import Indicator, IndicatorResult, TargetRevision
-from projects import access
+from projects import access, approval
 from projects.cache import bump_data_version
 from projects.services import (
+    Batch,
     ConflictError,
     DuplicateError,
     LockedError,
     ReasonRequiredError,
+    TransitionError,
+    apply_transition,
 )
 from projects.services import revision_start as dated_revision_start
 
@@ -25,8 +33,12 @@ __all__ = [
     "DuplicateError",
     "LockedError",
     "ReasonRequiredError",
+    "TransitionError",
+    "approve_many_results",
+    "approve_result",
     "check_indicator",
     "is_target_revision",
+    "return_result",
     "revision_start",
     "save_indicator",
     "save_result",
@@ -129,6 +141,14 @@ def _record_revision(
     revision.save()
 
 
+def _check_unlocked(indicator: Indicator, quarter: int) -> None:
+    lock = access.quarter_locks(indicator.fiscal_year, indicator.department_id).get(
+        quarter
+    )
+    if lock is not None:
+        raise LockedError(lock)
+
+
 def save_result(
     *,
     indicator: Indicator,
@@ -137,15 +157,17 @@ def save_result(
     values: dict,
     result: IndicatorResult | None = None,
     version: int | None = None,
+    submit: bool = True,
 ) -> IndicatorResult:
-    """Create a quarter's result, or change one nobody changed since ``version``."""
+    """Create a quarter's result, or change one nobody changed since ``version``.
+
+    ``submit`` sends it for approval, else it is kept as a draft (with approval
+    not required it is approved at once).
+    """
+    action = approval.Action.SUBMIT if submit else approval.Action.SAVE
     try:
         with transaction.atomic():
-            lock = access.quarter_locks(
-                indicator.fiscal_year, indicator.department_id
-            ).get(quarter)
-            if lock is not None:
-                raise LockedError(lock)
+            _check_unlocked(indicator, quarter)
             if result is None:
                 result = IndicatorResult(
                     indicator=indicator, quarter=quarter, author=user, **values
@@ -157,9 +179,76 @@ def save_result(
                 for name, value in values.items():
                     setattr(result, name, value)
                 result.version += 1
+            apply_transition(
+                result,
+                user=user,
+                action=action,
+                department_id=indicator.department_id,
+            )
             result._history_user = user
             bump_data_version()
             result.save()
     except IntegrityError as error:
         raise DuplicateError from error
     return result
+
+
+def _review(
+    result: IndicatorResult, user, version: int, action: str, comment: str
+) -> IndicatorResult:
+    with transaction.atomic():
+        locked = (
+            IndicatorResult.objects.select_for_update().filter(pk=result.pk).first()
+        )
+        if locked is None or locked.version != version:
+            raise ConflictError
+        locked.indicator = result.indicator
+        _check_unlocked(result.indicator, locked.quarter)
+        apply_transition(
+            locked,
+            user=user,
+            action=action,
+            department_id=result.indicator.department_id,
+            comment=comment,
+        )
+        locked.version += 1
+        locked._history_user = user
+        bump_data_version()
+        locked.save()
+    return locked
+
+
+def approve_result(
+    *, result: IndicatorResult, user, version: int, comment: str = ""
+) -> IndicatorResult:
+    """Publish a submitted KPI result: the department's approver or an evaluator,
+    never its author."""
+    return _review(result, user, version, approval.Action.APPROVE, comment)
+
+
+def return_result(
+    *, result: IndicatorResult, user, version: int, comment: str
+) -> IndicatorResult:
+    """Send a submitted KPI result back with a required comment."""
+    return _review(result, user, version, approval.Action.RETURN, comment)
+
+
+def approve_many_results(*, items, user) -> Batch:
+    """Approve each (pk, version) KPI result on its own, as ``approve_many``."""
+    batch = Batch([], [])
+    results = IndicatorResult.objects.select_related("indicator").in_bulk(
+        [pk for pk, _version in items]
+    )
+    for pk, version in items:
+        result = results.get(pk)
+        try:
+            if result is None:
+                raise ConflictError
+            batch.approved.append(
+                approve_result(result=result, user=user, version=version)
+            )
+        except ConflictError:
+            batch.refused.append((pk, str(approval.CONFLICT_MESSAGE)))
+        except (TransitionError, LockedError) as error:
+            batch.refused.append((pk, str(error)))
+    return batch

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -19,10 +20,15 @@ from django.views.decorators.http import require_http_methods, require_safe
 from indicators import services
 from indicators.forms import IndicatorFilterForm, IndicatorResultForm
 from indicators.models import EvaluationCriterion, Indicator, IndicatorResult
-from projects import access, progress, quality, thaicalendar
+from projects import access, approval, progress, quality, thaicalendar
 from projects.cache import public_page
 from projects.models import Project
-from projects.services import ConflictError, DuplicateError, LockedError
+from projects.services import (
+    ConflictError,
+    DuplicateError,
+    LockedError,
+    TransitionError,
+)
 from projects.views import reading_date, selected_fiscal_year
 from reports import charts
 
@@ -44,7 +50,8 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     fiscal_year = filters.get("fy") or selected_fiscal_year(request)
     reported = (
-        IndicatorResult.objects.filter(indicator=OuterRef("pk"))
+        IndicatorResult.objects.published()
+        .filter(indicator=OuterRef("pk"))
         .order_by()
         .values("indicator")
         .annotate(n=Count("pk"))
@@ -107,7 +114,15 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     achievement = indicator.achievement_percent(indicator.achieved)
 
     flags: list[quality.Flag] = []
+    pending: list[IndicatorResult] = []
     if access.sees_quality_flags(request.user, indicator.department_id):
+        # The department sees its results not approved yet, marked as pending.
+        # Not indicator.results: its prefetch holds the approved results only.
+        pending = list(
+            IndicatorResult.objects.filter(indicator=indicator)
+            .exclude(status=approval.State.APPROVED)
+            .order_by("quarter")
+        )
         fiscal_year = indicator.fiscal_year
         flags = [
             quality.Flag(
@@ -144,6 +159,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
             "bar": _bar_width(achievement),
             "projects": projects,
             "flags": flags,
+            "pending": pending,
             "can_edit_results": can_edit,
             "locked_quarters": set(locks),
             "lock_messages": sorted({lock.message for lock in locks.values()}),
@@ -189,10 +205,11 @@ def result_edit(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
                 values={name: form.cleaned_data[name] for name in form.Meta.fields},
                 result=result,
                 version=form.cleaned_data.get("version"),
+                submit="draft" not in request.POST,
             )
         except (ConflictError, DuplicateError):
             conflict = True
-        except LockedError as error:
+        except (LockedError, TransitionError) as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The KPI result was saved."))
@@ -208,6 +225,7 @@ def result_edit(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
             "result": result,
             "conflict": conflict,
             "lock": lock,
+            "approval_required": settings.APPROVAL_REQUIRED,
         },
         status=409 if conflict else 200,
     )

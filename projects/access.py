@@ -51,8 +51,13 @@ def is_department_member(user, department_id: int) -> bool:
 
 
 def sees_quality_flags(user, department_id: int) -> bool:
-    """Evaluators and the department's staff see data-quality flags of its work."""
-    return is_evaluator(user) or is_department_member(user, department_id)
+    """Evaluators, the department's staff and its approvers see data-quality flags
+    of its work, and its reports not approved yet (marked as pending)."""
+    return (
+        is_evaluator(user)
+        or is_department_member(user, department_id)
+        or is_department_approver(user, department_id)
+    )
 
 
 def quality_departments(user) -> QuerySet[Department]:
@@ -64,7 +69,7 @@ def quality_departments(user) -> QuerySet[Department]:
         return Department.objects.all()
     if not user.is_authenticated:
         return Department.objects.none()
-    return user.departments.all()
+    return Department.objects.filter(Q(members=user) | Q(approvers=user)).distinct()
 
 
 def can_see_history(user, department_id: int) -> bool:
@@ -93,6 +98,35 @@ def can_edit(user, department_id: int) -> bool:
     if role == Profile.Role.ADMIN:
         return True
     return role == Profile.Role.STAFF and is_department_member(user, department_id)
+
+
+def is_department_approver(user, department_id: int) -> bool:
+    """True when admins made the user an approver of the department's reports."""
+    if not user.is_authenticated:
+        return False
+    return user.approves_for.filter(pk=department_id).exists()
+
+
+def can_approve(user, department_id: int) -> bool:
+    """The department's approvers, evaluators and admins approve or return its
+    submitted reports (never their own: ``approval.check`` refuses that)."""
+    return is_evaluator(user) or is_department_approver(user, department_id)
+
+
+def approval_departments(user) -> QuerySet[Department] | None:
+    """The departments whose reports the user approves: None for all (evaluators
+    and admins), else the ones they approve for (none for most people)."""
+    if is_evaluator(user):
+        return None
+    if not user.is_authenticated:
+        return Department.objects.none()
+    return user.approves_for.all()
+
+
+def sees_pending(user, department_id: int) -> bool:
+    """Reports not approved yet are shown, marked as pending, to the audience of
+    the department's quality flags; everyone else sees approved ones only."""
+    return sees_quality_flags(user, department_id)
 
 
 def editable_departments(user) -> QuerySet[Department]:

@@ -156,7 +156,7 @@ class DepartmentAdmin(PortalModelAdmin):
     list_select_related = ["parent"]
     search_fields = ["code", "name_th", "name_en", "short_name"]
     autocomplete_fields = ["parent"]
-    filter_horizontal = ["members"]
+    filter_horizontal = ["members", "approvers"]
 
 
 @admin.register(StrategyNode)
@@ -433,10 +433,24 @@ class ProgressUpdateAdmin(PortalModelAdmin):
         "obstacles",
         "seen_version",
         "confirm",
+        "status",
+        "submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+        "review_comment",
     ]
-    list_display = ["project", "day", "percent", "author", "updated_at"]
+    # Approval moves are made on the approver's queue (projects.approval_views);
+    # a report saved here is submitted for approval like one saved in the portal.
+    readonly_fields = [
+        "status",
+        "submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+        "review_comment",
+    ]
+    list_display = ["project", "day", "percent", "status", "author", "updated_at"]
     day = be_date("report_date", _("report date"))
-    list_filter = ["project__fiscal_year", "project__department"]
+    list_filter = ["status", "project__fiscal_year", "project__department"]
     list_select_related = ["project", "author"]
     search_fields = ["project__code", "project__name_th", "done"]
     raw_id_fields = ["project", "author"]
@@ -456,7 +470,7 @@ class ProgressUpdateAdmin(PortalModelAdmin):
             )
         except (services.ConflictError, services.DuplicateError):
             messages.error(request, CONFLICT_MESSAGE)
-        except services.LockedError as error:
+        except (services.LockedError, services.TransitionError) as error:
             messages.error(request, str(error))
         else:
             obj.pk, obj.version = saved.pk, saved.version
@@ -512,6 +526,14 @@ class PortalUserChangeForm(UserChangeForm):
         return cleaned
 
 
+class DepartmentApproverInline(admin.TabularInline):
+    model = Department.approvers.through
+    extra = 0
+    verbose_name = _("department whose reports the user approves")
+    verbose_name_plural = _("approves reports of")
+    autocomplete_fields = ["department"]
+
+
 User = get_user_model()
 admin.site.unregister(User)
 
@@ -519,7 +541,7 @@ admin.site.unregister(User)
 @admin.register(User)
 class PortalUserAdmin(DataVersionMixin, NormalizedSearchMixin, UserAdmin):
     form = PortalUserChangeForm
-    inlines = [ProfileInline, DepartmentMembershipInline]
+    inlines = [ProfileInline, DepartmentMembershipInline, DepartmentApproverInline]
     list_display = ["username", "first_name", "last_name", "profile__role", "is_staff"]
     list_select_related = ["profile"]
     list_filter = ["profile__role", "is_staff", "is_superuser", "is_active"]

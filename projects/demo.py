@@ -29,7 +29,7 @@ from indicators.models import (
     IndicatorEvaluation,
     IndicatorResult,
 )
-from projects import progress, services, thaicalendar
+from projects import approval, progress, services, thaicalendar
 from projects.history import IMPORTED
 from projects.models import (
     Department,
@@ -355,6 +355,7 @@ class DemoUser:
     superuser: bool = False
     member_of_seed_department: bool = False
     member_of_other_department: bool = False
+    approver_of_seed_department: bool = False
 
 
 DEMO_USERS: tuple[DemoUser, ...] = (
@@ -362,6 +363,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("evaluator", Profile.Role.EVALUATOR),
     DemoUser("staff", Profile.Role.STAFF, member_of_seed_department=True),
     DemoUser("outsider", Profile.Role.STAFF, member_of_other_department=True),
+    DemoUser("approver", Profile.Role.STAFF, approver_of_seed_department=True),
 )
 
 
@@ -511,6 +513,8 @@ def write_demo_users(*, other_department: Department | None) -> list[DemoUser]:
             seed_department.members.add(user)
         if spec.member_of_other_department and other_department is not None:
             other_department.members.add(user)
+        if spec.approver_of_seed_department:
+            seed_department.approvers.add(user)
     return list(DEMO_USERS)
 
 
@@ -589,6 +593,56 @@ def write_staff_work(today: date) -> int:
 
 
 REVISED_PROJECT = "4004"
+
+# The current month's reports of the staff login's projects, in each approval
+# state, so the approver's queue and My work show the workflow on the first run.
+PENDING_WORK = (
+    ("4001", "submitted", ""),
+    ("4002", "submitted", ""),
+    ("4003", "draft", ""),
+    ("4004", "returned", "โปรดระบุปัญหาที่ทำให้การดำเนินงานล่าช้า และแนบภาพถ่ายประกอบ"),
+)
+
+
+@transaction.atomic
+def write_pending_reports(today: date) -> int:
+    """Reports of the current month by ``staff``, waiting for ``approver`` (one a
+    draft, one returned with a comment), through the services as in the portal;
+    returns how many were written (none when the month has them already)."""
+    users = get_user_model().objects.in_bulk(
+        ["staff", "approver"], field_name="username"
+    )
+    written = 0
+    for number, state, comment in PENDING_WORK:
+        project = Project.objects.filter(code=f"{DEPARTMENT['code']}-{number}").first()
+        if project is None:
+            continue
+        waiting = project.updates.exclude(status=approval.State.APPROVED).filter(
+            report_date__year=today.year, report_date__month=today.month
+        )
+        if waiting.exists():
+            continue
+        if project.updates.filter(report_date=today).exists():
+            continue
+        update = services.save_update(
+            project=project,
+            user=users["staff"],
+            values={
+                "report_date": today,
+                "percent": project.planned_percent(today),
+                "done": "ดำเนินการตามแผนประจำเดือน รอหัวหน้าหน่วยงานอนุมัติ",
+            },
+            submit=state != "draft",
+        )
+        if state == "returned":
+            services.return_update(
+                update=update,
+                user=users["approver"],
+                version=update.version,
+                comment=comment,
+            )
+        written += 1
+    return written
 
 
 def _revise(project: Project, today: date) -> None:

@@ -444,9 +444,9 @@ def project_evaluate(request: HttpRequest, code: str, quarter: int) -> HttpRespo
     row = evaluations.project_rows([annotated], quarter, today)[0]
     start, end = thaicalendar.quarter_bounds(fiscal_year, quarter)
     updates = list(
-        project.updates.filter(report_date__gte=start, report_date__lte=end).order_by(
-            "report_date"
-        )
+        project.updates.published()
+        .filter(report_date__gte=start, report_date__lte=end)
+        .order_by("report_date")
     )
     scored = list(project.evaluations.all())
     evaluation = row.evaluation

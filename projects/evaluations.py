@@ -485,9 +485,11 @@ def quarter_projects(
     """The year's projects with progress on ``on``, their latest update dated in
     the quarter and their evaluation of the quarter (``quarter_evaluations``)."""
     start, end = thaicalendar.quarter_bounds(fiscal_year, quarter)
-    in_quarter = ProgressUpdate.objects.filter(
-        project=OuterRef("pk"), report_date__gte=start, report_date__lte=end
-    ).order_by("-report_date")
+    in_quarter = (
+        ProgressUpdate.objects.published()
+        .filter(project=OuterRef("pk"), report_date__gte=start, report_date__lte=end)
+        .order_by("-report_date")
+    )
     projects = Project.objects.for_fiscal_year(fiscal_year)
     if department is not None:
         projects = projects.filter(department=department)
@@ -553,7 +555,8 @@ def _project_facts(
     ):
         steps[project_id].append(tuple(step))
     for project_id, *update in (
-        ProgressUpdate.objects.filter(project__in=ids)
+        ProgressUpdate.objects.published()
+        .filter(project__in=ids)
         .order_by("project_id", "report_date")
         .values_list("project_id", "report_date", "percent", "problems")
     ):

@@ -139,7 +139,7 @@ class TextListField(models.JSONField):
         return models.Field.formfield(self, **{**defaults, **kwargs})
 
 
-def person_field(verbose_name, *, blank: bool = True) -> models.ForeignKey:
+def person_field(verbose_name, *, blank: bool = True, **options) -> models.ForeignKey:
     """Who did something (author, evaluator, locked by…): kept as history when the
     account is deleted (the row stays, the link empties), never a reverse name."""
     return models.ForeignKey(
@@ -149,4 +149,5 @@ def person_field(verbose_name, *, blank: bool = True) -> models.ForeignKey:
         null=True,
         blank=blank,
         related_name="+",
+        **options,
     )

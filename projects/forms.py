@@ -1,5 +1,6 @@
 """Forms of the projects app, and the BE date field and widget they share."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -697,3 +698,46 @@ class BulkConfirmForm(ConfirmWarningsForm):
 
     def find_warnings(self, cleaned_data: dict[str, Any]) -> list[quality.Flag]:
         return self.row_warnings
+
+
+class ReviewForm(VersionForm):
+    """Approve or return one report: the version the approver saw and a comment,
+    which returning requires (the services refuse a return without one)."""
+
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class PairsField(forms.MultipleChoiceField):
+    """Ticked rows, each "pk:version" of the report the person saw."""
+
+    def valid_value(self, value: str) -> bool:
+        return re.fullmatch(r"r?\d{1,12}:\d{1,9}", str(value)) is not None
+
+
+class BulkApproveForm(forms.Form):
+    """The reports ticked on the approver's queue, to approve at once."""
+
+    selected = PairsField(
+        error_messages={"required": _("Tick the reports to approve first.")}
+    )
+
+    def items(self) -> list[tuple[int, int]]:
+        """The (pk, version) pairs of the monthly reports ticked."""
+        return self._pairs(kpi=False)
+
+    def result_items(self) -> list[tuple[int, int]]:
+        """The (pk, version) pairs of the KPI results ticked ("r12:3")."""
+        return self._pairs(kpi=True)
+
+    def _pairs(self, *, kpi: bool) -> list[tuple[int, int]]:
+        pairs = (value.split(":") for value in self.cleaned_data["selected"])
+        return [
+            (int(pk.removeprefix("r")), int(version))
+            for pk, version in pairs
+            if pk.startswith("r") == kpi
+        ]

@@ -20,7 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from projects import progress, thaicalendar
+from projects import approval, progress, thaicalendar
 from projects.dbfunctions import DayNumber
 from projects.fields import (
     NormalizedCharField,
@@ -95,13 +95,17 @@ class ProjectQuerySet(models.QuerySet):
     def with_progress(self, on: date) -> ProjectQuerySet:
         """Annotate the derived figures of each project on a date, in one query.
 
-        actual_percent and last_report_date come from the latest update on or before
-        the date; planned_percent from the plan; gap, status and report_overdue follow
-        the rules of ``projects.progress``; progress_on is the date itself.
+        actual_percent and last_report_date come from the latest approved update on
+        or before the date (``ProgressUpdate.objects.published()``); planned_percent
+        from the plan; gap, status and report_overdue follow the rules of
+        ``projects.progress``, with the months counted from reports sent (approved
+        or not, ``reported()``); progress_on is the date itself.
         """
-        latest = ProgressUpdate.objects.filter(
-            project=OuterRef("pk"), report_date__lte=on
-        ).order_by("-report_date")
+        latest = (
+            ProgressUpdate.objects.published()
+            .filter(project=OuterRef("pk"), report_date__lte=on)
+            .order_by("-report_date")
+        )
         day = Value((on - date(1970, 1, 1)).days)
         start, end = DayNumber("planned_start"), DayNumber("planned_end")
         elapsed = Case(
@@ -134,9 +138,12 @@ class ProjectQuerySet(models.QuerySet):
         start_of_year = thaicalendar.fiscal_year_bounds(
             thaicalendar.fiscal_year_of(on)
         )[0]
-        until_on = ProgressUpdate.objects.filter(
-            project=OuterRef("pk"), report_date__lte=on
-        ).order_by()
+        # Compliance counts reports sent, approved or not (a draft is not a report).
+        until_on = (
+            ProgressUpdate.objects.reported()
+            .filter(project=OuterRef("pk"), report_date__lte=on)
+            .order_by()
+        )
         month_bits = Case(
             *(
                 When(report_date__month=month, then=Value(progress.month_bit(month)))
@@ -329,9 +336,20 @@ class Department(models.Model):
         related_name="departments",
         help_text=_("Agency staff who report this department's projects."),
     )
+    approvers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("report approvers"),
+        blank=True,
+        related_name="approves_for",
+        help_text=_(
+            "Heads of the department (หัวหน้าหน่วยงาน) who approve its monthly "
+            "reports and KPI results before they are published."
+        ),
+    )
 
-    # Membership changes are kept with the department (who joined, who left).
-    history = PortalHistoricalRecords(m2m_fields=["members"])
+    # Membership and approver changes are kept with the department (who joined,
+    # who left).
+    history = PortalHistoricalRecords(m2m_fields=["members", "approvers"])
 
     class Meta:
         ordering = ["code"]
@@ -699,6 +717,30 @@ class PlanRevisionStep(models.Model):
         return self.planned_start == self.planned_end
 
 
+class ProgressUpdateQuerySet(models.QuerySet):
+    def published(self) -> ProgressUpdateQuerySet:
+        """Approved reports: the only ones public pages and derived figures use."""
+        return self.filter(status=approval.State.APPROVED)
+
+    def reported(self) -> ProgressUpdateQuerySet:
+        """Reports sent for approval or approved: what compliance counts."""
+        return self.filter(status__in=approval.REPORTED)
+
+    def for_review(self) -> ProgressUpdateQuerySet:
+        """Submitted reports as the approver's queue shows them, newest first, with
+        their project's plan, plan revisions and other reports, in five queries."""
+        return (
+            self.filter(status=approval.State.SUBMITTED)
+            .select_related("project__department", "author")
+            .prefetch_related(
+                "project__steps",
+                "project__plan_revisions__steps",
+                "project__updates",
+            )
+            .order_by("-submitted_at", "-pk")
+        )
+
+
 class ProgressUpdate(models.Model):
     project = models.ForeignKey(
         Project,
@@ -720,7 +762,34 @@ class ProgressUpdate(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Rows written outside the approval workflow (imports, generated data) are
+    # published as before approval existed; the services set the state.
+    status = models.CharField(
+        _("approval"),
+        max_length=10,
+        choices=approval.State.choices,
+        default=approval.State.APPROVED,
+        editable=False,
+    )
+    submitted_at = models.DateTimeField(
+        _("first submitted"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Empty: before approval existed; counts as sent on its date."),
+    )
+    reviewed_by = person_field(_("reviewed by"), editable=False)
+    reviewed_at = models.DateTimeField(
+        _("reviewed"), null=True, blank=True, editable=False
+    )
+    review_comment = NormalizedTextField(
+        _("approver's comment"), blank=True, editable=False
+    )
+    confirmed_warnings = NormalizedTextField(
+        _("warnings the author confirmed"), blank=True, editable=False
+    )
 
+    objects = ProgressUpdateQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -748,6 +817,21 @@ class ProgressUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.report_date}: {self.percent}%"
+
+    @property
+    def is_published(self) -> bool:
+        """Approved: shown to everyone and counted in the derived figures."""
+        return self.status == approval.State.APPROVED
+
+    @property
+    def counts_as_sent(self) -> bool:
+        """Submitted or approved: the month counts as reported (a draft does not)."""
+        return self.status in approval.REPORTED
+
+    @property
+    def is_pending(self) -> bool:
+        """Saved but not published: shown only to the department, marked so."""
+        return self.status != approval.State.APPROVED
 
 
 class ProjectEvaluation(models.Model):

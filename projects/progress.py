@@ -130,17 +130,21 @@ def figures(
     due_day: int,
     months: Sequence[tuple[int, int]] = (),
     revisions: Sequence[Revision] = (),
+    reported: Sequence[tuple[date, Decimal]] | None = None,
 ) -> Figures:
     """All derived figures of one project on a date, from its steps and updates.
 
-    ``months`` are the (year, month) pairs of its fiscal year, for the missing
-    monthly reports; ``revisions`` its superseded plans.
+    ``updates`` are the published (approved) ones, for the figures; ``reported``
+    the ones sent, approved or not, for the missing monthly reports (default: the
+    updates). ``months`` are the (year, month) pairs of its fiscal year;
+    ``revisions`` its superseded plans.
     """
     actual = actual_percent(updates, on)
     planned = planned_in_force(revisions, steps, on)
     state = status(actual, planned, threshold)
-    until_on = [(day, percent) for day, percent in updates if day <= on]
-    last = max((day for day, _percent in until_on), default=None)
+    last = max((day for day, _percent in updates if day <= on), default=None)
+    sent = updates if reported is None else reported
+    until_on = [(day, percent) for day, percent in sent if day <= on]
     missing = missing_months(
         months,
         reported_mask=months_mask(day for day, _percent in until_on),

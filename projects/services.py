@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from projects import access, quality, thaicalendar
+from projects import access, approval, quality, thaicalendar
 from projects.cache import bump_data_version
 from projects.models import (
     Department,
@@ -84,6 +85,48 @@ def next_project_code(department: Department) -> str:
     return f"{department.code}-{max(numbers, default=1000) + 1}"
 
 
+class TransitionError(Exception):
+    """The approval rules refuse the move (``approval.check`` says why)."""
+
+    def __init__(self, refusal: approval.Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
+def apply_transition(
+    item, *, user, action: str, department_id: int, comment: str = ""
+) -> None:
+    """Apply an approval action to a locked report or KPI result (any row with
+    ``status``, ``author`` and the review fields): refuse it (TransitionError) or
+    set its state, who and when, and the reason its audit history records."""
+    reviewing = action in approval.REVIEW_ACTIONS
+    refusal = approval.check(
+        action,
+        item.status if item.pk else None,
+        is_author=item.author_id is not None and item.author_id == user.pk,
+        may_write=True,  # the callers check access.can_edit before saving
+        may_review=reviewing and access.can_approve(user, department_id),
+        comment=comment,
+    )
+    if refusal is not None:
+        raise TransitionError(refusal)
+    now = timezone.now()
+    item.status = approval.target(action, required=settings.APPROVAL_REQUIRED)
+    if item.status != approval.State.DRAFT and item.submitted_at is None:
+        item.submitted_at = now
+    if reviewing:
+        item.reviewed_by = user
+        item.reviewed_at = now
+        item.review_comment = comment.strip()
+    reason = approval.HISTORY_REASONS[action]
+    if item.status == approval.State.APPROVED and not reviewing:
+        reason = approval.APPROVED_AT_ONCE
+    text = f"{reason}: {comment.strip()}" if comment.strip() else reason
+    # The history's reason holds 100 characters; the comment is kept whole on the
+    # row (review_comment), and so in the history's copy of the row.
+    item._change_reason = text if len(text) <= 100 else f"{text[:99]}…"
+
+
 def save_update(
     *,
     project: Project,
@@ -91,8 +134,16 @@ def save_update(
     values: dict,
     update: ProgressUpdate | None = None,
     version: int | None = None,
+    submit: bool = True,
+    warnings: Sequence[str] = (),
 ) -> ProgressUpdate:
-    """Create a progress update, or change one nobody changed since ``version``."""
+    """Create a progress update, or change one nobody changed since ``version``.
+
+    ``submit`` sends it for approval (a correction of an approved report too),
+    else it is kept as a draft; with APPROVAL_REQUIRED off it is approved at once.
+    ``warnings``: the data-quality warnings the author confirmed, for the approver.
+    """
+    action = approval.Action.SUBMIT if submit else approval.Action.SAVE
     try:
         with transaction.atomic():
             days = [values["report_date"]] if "report_date" in values else []
@@ -114,11 +165,90 @@ def save_update(
                 department_id=project.department_id,
                 days=days,
             )
+            update.project = project
+            apply_transition(
+                update, user=user, action=action, department_id=project.department_id
+            )
+            update.confirmed_warnings = "\n".join(warnings)
             stamp(update, user)
             update.save()
     except IntegrityError as error:
         raise DuplicateError from error
     return update
+
+
+def _review(update: ProgressUpdate, user, version: int, action: str, comment: str):
+    """One approval move on a report nobody changed since ``version``."""
+    with transaction.atomic():
+        locked = ProgressUpdate.objects.select_for_update().filter(pk=update.pk).first()
+        if locked is None or locked.version != version:
+            raise ConflictError
+        locked.project = update.project
+        # A locked quarter or a closed year freezes approval states too.
+        check_unlocked(
+            fiscal_year=locked.project.fiscal_year,
+            department_id=locked.project.department_id,
+            days=[locked.report_date],
+        )
+        apply_transition(
+            locked,
+            user=user,
+            action=action,
+            department_id=locked.project.department_id,
+            comment=comment,
+        )
+        locked.version += 1
+        stamp(locked, user)
+        locked.save()
+    return locked
+
+
+def submit_update(*, update: ProgressUpdate, user, version: int) -> ProgressUpdate:
+    """Send a draft or returned report for approval, unchanged."""
+    return _review(update, user, version, approval.Action.SUBMIT, "")
+
+
+def approve_update(
+    *, update: ProgressUpdate, user, version: int, comment: str = ""
+) -> ProgressUpdate:
+    """Publish a submitted report: the department's approver or an evaluator, never
+    its author."""
+    return _review(update, user, version, approval.Action.APPROVE, comment)
+
+
+def return_update(
+    *, update: ProgressUpdate, user, version: int, comment: str
+) -> ProgressUpdate:
+    """Send a submitted report back to its department with a required comment."""
+    return _review(update, user, version, approval.Action.RETURN, comment)
+
+
+@dataclass
+class Batch:
+    """What approve_many did: the reports approved, and why the others were not."""
+
+    approved: list[ProgressUpdate]
+    refused: list[tuple[int, str]]
+
+
+def approve_many(*, items: Sequence[tuple[int, int]], user) -> Batch:
+    """Approve each (pk, version) on its own: one refused report (changed meanwhile,
+    locked, one's own) does not hold back the others."""
+    batch = Batch([], [])
+    updates = ProgressUpdate.objects.in_bulk([pk for pk, _version in items])
+    for pk, version in items:
+        update = updates.get(pk)
+        try:
+            if update is None:
+                raise ConflictError
+            batch.approved.append(
+                approve_update(update=update, user=user, version=version)
+            )
+        except ConflictError:
+            batch.refused.append((pk, str(approval.CONFLICT_MESSAGE)))
+        except (TransitionError, LockedError) as error:
+            batch.refused.append((pk, str(error)))
+    return batch
 
 
 def delete_update(*, update: ProgressUpdate, user, version: int) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import evaluation_views, views
+from projects import approval_views, evaluation_views, views
 
 app_name = "projects"
 
@@ -14,6 +14,24 @@ urlpatterns = [
     path("projects/<str:code>/history/", views.project_history, name="history"),
     path("my/", views.my_work, name="my-work"),
     path("history/people/", views.people_history, name="people-history"),
+    path("approvals/", approval_views.approval_queue, name="approvals"),
+    path(
+        "approvals/approve-selected/",
+        approval_views.approve_selected,
+        name="approve-selected",
+    ),
+    path("approvals/<int:pk>/approve/", approval_views.approve, name="approve"),
+    path("approvals/<int:pk>/return/", approval_views.send_back, name="return"),
+    path(
+        "approvals/results/<int:pk>/approve/",
+        approval_views.approve_result,
+        name="approve-result",
+    ),
+    path(
+        "approvals/results/<int:pk>/return/",
+        approval_views.send_back_result,
+        name="return-result",
+    ),
     path("projects/<str:code>/plan/", views.plan_edit, name="plan-edit"),
     path("projects/<str:code>/updates/new/", views.update_create, name="update-create"),
     path(

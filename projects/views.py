@@ -12,18 +12,27 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.db.utils import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from indicators.models import EvaluationCriterion, Indicator
-from projects import access, history, progress, quality, services, thaicalendar
+from projects import (
+    access,
+    approval,
+    approval_views,
+    history,
+    progress,
+    quality,
+    services,
+    thaicalendar,
+)
 from projects.cache import cached, public_page
 from projects.forms import (
     FiscalYearField,
@@ -63,7 +72,12 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
     lang = get_language() or "th"
     today = timezone.localdate()
     steps = list(project.steps.all())
-    updates = list(project.updates.all())
+    sees_pending = access.sees_pending(request.user, project.department_id)
+    all_updates = list(project.updates.select_related("reviewed_by"))
+    updates = [u for u in all_updates if sees_pending or u.is_published]
+    # Derived figures use approved reports only, whoever reads the page; the
+    # missing months count every report sent, as compliance and My work do.
+    published = [u for u in all_updates if u.is_published]
     plan_revisions = list(
         project.plan_revisions.select_related("author").prefetch_related("steps")
     )
@@ -74,7 +88,8 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
     ]
     figures = progress.figures(
         steps,
-        [(u.report_date, u.percent) for u in updates],
+        [(u.report_date, u.percent) for u in published],
+        reported=[(u.report_date, u.percent) for u in all_updates if u.counts_as_sent],
         on=project.reading_date(today),
         threshold=settings.BEHIND_THRESHOLD,
         due_day=settings.REPORT_DUE_DAY,
@@ -92,7 +107,7 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
     baseline_points = (
         progress.planned_curve(revisions[0].steps, start, end) if revisions else []
     )
-    actual_points = [(u.report_date, u.percent) for u in updates]
+    actual_points = [(u.report_date, u.percent) for u in published]
     cumulative = Decimal(0)
     plan_rows = []
     for step in steps:
@@ -130,7 +145,7 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
         )
 
     flags: list[quality.Flag] = []
-    if access.sees_quality_flags(request.user, project.department_id):
+    if sees_pending:
         flags += quality.project_flags(
             fiscal_year=project.fiscal_year,
             behind=figures.status == progress.Status.BEHIND,
@@ -192,7 +207,8 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
         ),
         "year_lock": year_lock,
         "can_report": can_edit and len(locks) < 4,
-        "can_see_history": access.can_see_history(request.user, project.department_id),
+        "can_see_history": sees_pending,
+        "pending_count": len(updates) - len(published),
         "gauge_figure": charts.gauge(
             figures.actual or Decimal(0), figures.planned, figures.status, lang
         ),
@@ -234,6 +250,19 @@ def _project_for_edit(request: HttpRequest, code: str) -> Project:
     return project
 
 
+SAVED_MESSAGES = {
+    approval.State.DRAFT: gettext_lazy(
+        "The progress report was saved as a draft: only your department sees it. "
+        "Submit it for approval when it is ready."
+    ),
+    approval.State.SUBMITTED: gettext_lazy(
+        "The progress report was submitted: it is published once the department's "
+        "approver approves it."
+    ),
+    approval.State.APPROVED: gettext_lazy("The progress report was saved."),
+}
+
+
 def _update_form_page(
     request: HttpRequest, project: Project, update: ProgressUpdate | None
 ) -> HttpResponse:
@@ -270,16 +299,18 @@ def _update_form_page(
     if request.method == "POST" and lock is None and form.is_valid():
         values = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
-            services.save_update(
+            saved = services.save_update(
                 project=project,
                 user=request.user,
                 values=values,
                 update=update,
                 version=form.cleaned_data.get("version"),
+                submit="draft" not in request.POST,
+                warnings=[flag.message for flag in form.warnings],
             )
         except services.ConflictError:
             conflict = True
-        except services.LockedError as error:
+        except (services.LockedError, services.TransitionError) as error:
             form.add_error(None, str(error))
         except services.DuplicateError:
             form.add_error(
@@ -288,7 +319,7 @@ def _update_form_page(
         else:
             # Shown beside the reports, where the person lands.
             messages.success(
-                request, _("The progress report was saved."), extra_tags="updates"
+                request, SAVED_MESSAGES[saved.status], extra_tags="updates"
             )
             return redirect(f"{project.get_absolute_url()}#updates-heading")
     return render(
@@ -305,6 +336,7 @@ def _update_form_page(
             ),
             "conflict": conflict,
             "lock": lock,
+            "approval_required": settings.APPROVAL_REQUIRED,
             "locked_quarters": sorted(
                 {(q, found.message) for q, found in locks.items()}
                 if lock is None
@@ -655,9 +687,8 @@ def _overview_figures(fiscal_year: int, on: date) -> dict:
         .order_by("gap", "code")[:10]
     )
     latest_updates = list(
-        ProgressUpdate.objects.filter(
-            project__fiscal_year=fiscal_year, report_date__lte=on
-        )
+        ProgressUpdate.objects.published()
+        .filter(project__fiscal_year=fiscal_year, report_date__lte=on)
         .select_related("project__department")
         .order_by("-report_date", "-pk")[:10]
     )
@@ -711,15 +742,27 @@ def my_work(request: HttpRequest) -> HttpResponse:
         Project.objects.for_fiscal_year(fiscal_year)
         .filter(department__members=request.user)
         .select_related("department")
+        .prefetch_related(
+            Prefetch(
+                "updates",
+                queryset=ProgressUpdate.objects.select_related("reviewed_by"),
+                to_attr="reports",
+            )
+        )
         .with_progress(on)
     )
     projects.sort(key=lambda p: (not p.report_overdue, not p.report_due, p.code))
+    states = [update.status for p in projects for update in p.reports]
     counts = {
         "overdue": sum(p.report_overdue for p in projects),
         "missing": sum(len(p.missing_months) for p in projects),
         "due": sum(p.report_due and not p.report_overdue for p in projects),
         "total": len(projects),
+        "returned": states.count(approval.State.RETURNED),
+        "draft": states.count(approval.State.DRAFT),
+        "submitted": states.count(approval.State.SUBMITTED),
     }
+    waiting = approval_views.waiting_count(request.user)
     return render(
         request,
         "projects/my_work.html",
@@ -729,6 +772,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
             "departments": departments,
             "projects": projects,
             "counts": counts,
+            "waiting": waiting,
             "due_day": settings.REPORT_DUE_DAY,
             "is_evaluator": not departments and access.is_evaluator(request.user),
         },

@@ -4,10 +4,14 @@ A project owes one progress report a month, due by the ``REPORT_DUE_DAY`` of the
 month (the day the report-overdue flag of ``with_progress`` uses). For each
 project and month of a fiscal year the month's state is:
 
-- on time: the month's first report is dated on or before the due day;
-- late: the month's first report is dated after the due day;
-- missing: no report dated in the month, the due day has passed and the month was
-  owed (``progress.month_owed``: the plan had started by the due day);
+- on time: a report dated in the month was first submitted on or before the due
+  day (a draft is not a report; a report from before approval existed, with no
+  submission recorded, counts as sent on its date);
+- late: the month's first submission came after the due day;
+- missing: no report dated in the month was sent, the due day has passed and the
+  month was owed (``progress.month_owed``: the plan had started by the due day);
+- returned: missing, but a report of the month was sent back by the approver and
+  not submitted again; it counts as missing in the tallies;
 - complete: the project reported 100% before the month began, so owes nothing;
 - not started: no report, and the plan had not started by the month's due day;
 - not due: the month (or its due day) is still ahead of the reading date.
@@ -32,6 +36,7 @@ from django.db.models import (
     CharField,
     Count,
     DateField,
+    Exists,
     F,
     IntegerField,
     Max,
@@ -43,10 +48,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 
-from projects import progress, thaicalendar
+from projects import approval, progress, thaicalendar
 from projects.models import Department, PlanStep, ProgressUpdate
 
 
@@ -57,9 +62,17 @@ class State(models.TextChoices):
     COMPLETE = "complete", _("Complete earlier")
     NOT_STARTED = "not_started", _("Plan not started")
     NOT_DUE = "not_due", _("Not due yet")
+    RETURNED = "returned", _("Returned, not resubmitted")
 
 
 COUNTED = (State.ON_TIME, State.LATE, State.MISSING)
+# The tally each state counts in: a report returned and not sent again is missing.
+TALLIED = {State.RETURNED: State.MISSING}
+
+
+def tallied(state: str | None) -> str | None:
+    """The COUNTED state a month's state adds to, if any."""
+    return TALLIED.get(state, state)
 
 
 @dataclass(frozen=True)
@@ -97,10 +110,10 @@ def state_expression(month: Month, on: date) -> models.Expression:
     """A project's state in a month, read on a date, as one correlated subquery."""
     if month.start > on:
         return Value(State.NOT_DUE.value)
+    sent_on = Coalesce(TruncDate("submitted_at"), F("report_date"))
     updates = (
-        ProgressUpdate.objects.filter(
-            project=OuterRef("pk"), report_date__lte=min(month.end, on)
-        )
+        ProgressUpdate.objects.reported()
+        .filter(project=OuterRef("pk"), report_date__lte=min(month.end, on))
         .order_by()
         .values("project")
         .annotate(
@@ -117,7 +130,7 @@ def state_expression(month: Month, on: date) -> models.Expression:
             ),
             first=Min(
                 Case(
-                    When(report_date__gte=month.start, then=F("report_date")),
+                    When(report_date__gte=month.start, then=sent_on),
                     output_field=DateField(),
                 )
             ),
@@ -133,8 +146,18 @@ def state_expression(month: Month, on: date) -> models.Expression:
         )
         .values("state")
     )
+    returned = ProgressUpdate.objects.filter(
+        project=OuterRef("pk"),
+        status=approval.State.RETURNED,
+        report_date__range=(month.start, month.end),
+    )
     if month.due < on:
         nothing = Case(
+            When(
+                Exists(returned),
+                plan_start__lte=month.due,
+                then=Value(State.RETURNED.value),
+            ),
             When(plan_start__lte=month.due, then=Value(State.MISSING.value)),
             default=Value(State.NOT_STARTED.value),
             output_field=CharField(),
@@ -211,7 +234,14 @@ def department_matrix(
     counted = [month for month in months if month.start <= on]
     counts = {
         f"{state}_{month.index}": Count(
-            "pk", filter=Q(**{f"m{month.index}": state.value})
+            "pk",
+            filter=Q(
+                **{
+                    f"m{month.index}__in": [
+                        value for value in State.values if tallied(value) == state
+                    ]
+                }
+            ),
         )
         for month in counted
         for state in COUNTED
@@ -255,7 +285,8 @@ def project_matrix(
     for project in annotated.order_by("code"):
         states = [getattr(project, f"m{m.index}") for m in months]
         cells = [
-            Tally(*(int(value == counted) for counted in COUNTED)) for value in states
+            Tally(*(int(tallied(value) == counted) for counted in COUNTED))
+            for value in states
         ]
         rows.append(MatrixRow(project, cells, projects=1, states=states))
     return rows

@@ -178,7 +178,7 @@ class KpiRow:
 def _quarter_results(indicators: QuerySet) -> QuerySet:
     """KPIs with each quarter's result annotated (``q1`` to ``q4``) and their target
     revisions prefetched: what a band needs. One query more than ``indicators``."""
-    results = IndicatorResult.objects.filter(indicator=OuterRef("pk"))
+    results = IndicatorResult.objects.published().filter(indicator=OuterRef("pk"))
     return indicators.annotate(
         **{
             f"q{quarter}": Subquery(

@@ -264,6 +264,13 @@ def test_a_staff_report_is_seen_by_the_next_anonymous_request(
             {"report_date": "1/9/2563", "percent": "95", "done": "ดำเนินการ"},
         )
     assert response.status_code == 302
-    assert project.updates.get().report_date == date(2020, 9, 1)
+    update = project.updates.get()
+    assert update.report_date == date(2020, 9, 1)
+    # Submitted, not yet published: the public page stays as it was.
+    assert 'data-testid="actual-percent">0.00<' in visitor.get(url).content.decode()
+    approver = UserFactory(role="evaluator")
+    client.force_login(approver)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("projects:approve", args=[update.pk]), {"version": 1})
     html = visitor.get(url).content.decode()
     assert 'data-testid="actual-percent">95.00<' in html

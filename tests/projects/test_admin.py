@@ -396,9 +396,34 @@ def test_user_change_page_shows_role_and_departments(admin_client):
     user = UserFactory(role=Profile.Role.EVALUATOR)
     DepartmentFactory().members.add(user)
     response = admin_client.get(admin_url(User, "change", user.pk))
-    assert inline_models(response) == [Profile, Department.members.through]
+    assert inline_models(response) == [
+        Profile,
+        Department.members.through,
+        Department.approvers.through,
+    ]
     formsets = response.context["inline_admin_formsets"]
-    assert [f.formset.initial_form_count() for f in formsets] == [1, 1]
+    assert [f.formset.initial_form_count() for f in formsets] == [1, 1, 0]
+
+
+def test_admins_make_a_user_a_department_approver(admin_client):
+    user = UserFactory(role=Profile.Role.STAFF)
+    department = DepartmentFactory()
+    response = admin_client.get(admin_url(User, "change", user.pk))
+    data = post_data(response)
+    prefix = response.context["inline_admin_formsets"][2].formset.prefix
+    data |= {
+        f"{prefix}-TOTAL_FORMS": "1",
+        f"{prefix}-0-department": str(department.pk),
+        f"{prefix}-0-user": str(user.pk),
+        "date_joined_0": "2020-01-01",
+        "date_joined_1": "10:00:00",
+    }
+    response = admin_client.post(admin_url(User, "change", user.pk), data)
+    assert response.status_code == 302, (
+        response.context["adminform"].form.errors,
+        [f.formset.errors for f in response.context["inline_admin_formsets"]],
+    )
+    assert list(user.approves_for.all()) == [department]
 
 
 def test_user_changelist_shows_the_role(admin_client):

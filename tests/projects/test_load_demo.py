@@ -414,7 +414,11 @@ def test_demo_users_have_their_roles_and_departments(demo_output: str) -> None:
         for username in users
     }
 
-    assert set(users) == {"admin", "evaluator", "staff", "outsider"}
+    assert set(users) == {"admin", "evaluator", "staff", "outsider", "approver"}
+    assert list(users["approver"].approves_for.values_list("code", flat=True)) == [
+        "21000000"
+    ]
+    assert departments["approver"] == []
     assert users["admin"].is_superuser and users["admin"].is_staff
     assert users["admin"].profile.role == Profile.Role.ADMIN
     assert users["evaluator"].profile.role == Profile.Role.EVALUATOR
@@ -446,11 +450,24 @@ def test_demo_password_is_repaired_but_a_right_one_is_not_rewritten(
 
 
 def test_load_demo_prints_logins_and_url(demo_output: str) -> None:
-    for username in ("admin", "evaluator", "staff", "outsider"):
+    for username in ("admin", "evaluator", "staff", "outsider", "approver"):
         assert re.search(
             rf"^\s+{username}\s+password demo-pass-2563", demo_output, re.M
         )
     assert "http://127.0.0.1:8000" in demo_output.splitlines()[-1]
+
+
+def test_demo_has_reports_waiting_for_the_approver(demo_output: str) -> None:
+    current = ProgressUpdate.objects.filter(
+        project__department__code="21000000", report_date=TODAY
+    )
+    states = sorted(current.values_list("status", flat=True))
+
+    assert states == ["draft", "returned", "submitted", "submitted"]
+    returned = current.get(status="returned")
+    assert returned.review_comment
+    assert returned.reviewed_by.username == "approver"
+    assert returned.author.username == "staff"
 
 
 def test_demo_user_can_log_in(demo_output: str, client) -> None:

@@ -119,6 +119,9 @@ def test_after_the_due_day_unreported_projects_are_overdue_and_listed_first(
         "missing": 2,
         "due": 0,
         "total": 4,
+        "returned": 0,
+        "draft": 0,
+        "submitted": 0,
     }
     html = response.content.decode()
     assert '<strong class="h4 mb-0" data-count="overdue">2</strong>' in html
@@ -143,6 +146,9 @@ def test_before_the_due_day_unreported_projects_are_due_not_overdue(
         "missing": 0,
         "due": 2,
         "total": 4,
+        "returned": 0,
+        "draft": 0,
+        "submitted": 0,
     }
     assert '<strong class="h4 mb-0" data-count="due">2</strong>' in (
         response.content.decode()
@@ -226,7 +232,48 @@ def test_query_count_does_not_grow_with_projects(
             project=project, report_date=date(2020, 2, 1), percent=Decimal(number)
         )
     # session, user, departments, projects with progress, the menu's role check
-    # (profile), fiscal-year switch
-    with django_assert_num_queries(6):
+    # (profile), fiscal-year switch; since approval: the projects' reports with
+    # their approval states (one prefetch) and whether the user approves for any
+    # department (for the approval queue's notice)
+    with django_assert_num_queries(8):
         response = client.get(URL)
     assert len(response.context["projects"]) == size
+
+
+def test_my_work_shows_each_report_state_and_the_return_comment(client, staff, today):
+    today(AFTER_DUE_DAY)
+    _user, department = staff
+    project = ProjectFactory(department=department)
+    PlanStepFactory(project=project)
+    for month, status, comment in [
+        (1, "approved", ""),
+        (2, "submitted", ""),
+        (3, "returned", "ขอรายละเอียดเพิ่ม"),
+        (4, "draft", ""),
+    ]:
+        ProgressUpdateFactory(
+            project=project,
+            report_date=date(2020, month, 10),
+            status=status,
+            review_comment=comment,
+        )
+    response = client.get(URL)
+    html = response.content.decode()
+    counts = response.context["counts"]
+    assert (counts["returned"], counts["draft"], counts["submitted"]) == (1, 1, 1)
+    for month, status in [(1, "approved"), (2, "submitted"), (3, "returned")]:
+        assert f'data-report="2020-0{month}" data-state="{status}"' in html
+    assert 'data-report="2020-04" data-state="draft"' in html
+    assert "ขอรายละเอียดเพิ่ม" in html
+    assert 'data-testid="waiting"' not in html  # not an approver
+
+
+def test_an_approver_sees_how_many_reports_wait(client, staff, today):
+    today(AFTER_DUE_DAY)
+    user, department = staff
+    department.approvers.add(user)
+    project = ProjectFactory(department=department)
+    ProgressUpdateFactory(project=project, status="submitted")
+    response = client.get(URL)
+    assert response.context["waiting"] == 1
+    assert reverse("projects:approvals") in response.content.decode()

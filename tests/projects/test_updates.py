@@ -68,6 +68,10 @@ class TestCreate:
         assert update.percent == Decimal("72.50")
         assert update.author == staff
         assert update.obstacles == ""
+        # The gauge moves once the report is approved (tests/projects/test_approval).
+        services.approve_update(
+            update=update, user=UserFactory(role="evaluator"), version=1
+        )
         page = client.get(project.get_absolute_url())
         assert 'data-testid="actual-percent">72.50<' in page.content.decode()
 

@@ -55,6 +55,8 @@ class Command(BaseCommand):
             users = demo.write_demo_users(other_department=_other_department())
             if demo.write_staff_work(today):
                 self.stdout.write("Current-year projects for the staff login: loaded")
+            pending = demo.write_pending_reports(today)
+            self.stdout.write(f"Reports waiting for the approver: {pending} new")
             evaluator = get_user_model().objects.get(username="evaluator")
             locks = demo.write_quarter_locks(today, evaluator)
             self.stdout.write(f"Quarters locked: {locks} new")
