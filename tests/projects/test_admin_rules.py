@@ -83,7 +83,7 @@ def test_the_changelist_shows_dates_in_the_buddhist_era(admin_client, project):
         ({"report_date": "15/6/2562"}, "outside fiscal year 2563"),
         ({"report_date": "25/9/2563"}, "in the future"),
         ({"percent": "101"}, "100"),
-        ({"report_date": "31/2/2563"}, "Enter a date"),
+        ({"report_date": "31/2/2563"}, "That day does not exist"),
     ],
 )
 def test_the_forms_hard_rules_hold(admin_client, project, english, values, message):
