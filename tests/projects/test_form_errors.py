@@ -57,4 +57,4 @@ def test_saved_report_is_confirmed_beside_the_reports(
     heading = html.index('id="updates-heading"')
     saved = html.index('data-testid="saved-message"')
     assert heading < saved
-    assert html.count("The progress report was saved.") == 1
+    assert html.count("The progress report was submitted") == 1
