@@ -42,7 +42,7 @@ def test_text_typed_into_an_oversized_report_comes_back(
     page.locator("#id_percent").fill("70")
     page.locator("#id_done").fill(long_text)
     page.locator("#id_problems").fill("ฝนตกหนัก")
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form button[type=submit][name=submit]").click()
     expect(page.locator("[data-error-status='413']")).to_be_visible()
     expect(page.locator("h1")).to_contain_text("ใหญ่เกินไป")
 
@@ -54,7 +54,7 @@ def test_text_typed_into_an_oversized_report_comes_back(
 
     # Shortened and saved: the draft is forgotten.
     page.locator("#id_done").fill("ลงพื้นที่ตรวจงานก่อสร้าง")
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form button[type=submit][name=submit]").click()
     page.wait_for_load_state()
     assert project.updates.count() == 1
     page.goto(form_url)

@@ -75,7 +75,7 @@ def test_failed_report_opens_on_a_focused_error_summary(live_server, page: Page)
     page.goto(f"{live_server.url}/projects/{project.code}/updates/new/")
     page.locator("#id_report_date").fill("31/4/2563")
     page.locator("#id_percent").fill("150")
-    page.locator("form[novalidate] button[type=submit]").click()
+    page.locator("form[novalidate] button[type=submit][name=submit]").click()
 
     summary = page.locator("[data-error-summary]")
     expect(summary).to_be_focused()
