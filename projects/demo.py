@@ -29,7 +29,7 @@ from indicators.models import (
     IndicatorEvaluation,
     IndicatorResult,
 )
-from projects import approval, progress, services, thaicalendar
+from projects import access, approval, progress, services, thaicalendar
 from projects.history import IMPORTED
 from projects.models import (
     Department,
@@ -609,6 +609,10 @@ def write_pending_reports(today: date) -> int:
     """Reports of the current month by ``staff``, waiting for ``approver`` (one a
     draft, one returned with a comment), through the services as in the portal;
     returns how many were written (none when the month has them already)."""
+    if access.year_lock(thaicalendar.fiscal_year_of(today)) is not None:
+        # Data generated as of a day in a year that has closed since (the
+        # benchmark's): nothing can be submitted to it any more.
+        return 0
     users = get_user_model().objects.in_bulk(
         ["staff", "approver"], field_name="username"
     )

@@ -186,3 +186,13 @@ def test_demo_data_as_of_a_day_long_closed_still_loads(settings):
     demo.write_seed_project()
     assert demo.write_staff_work(date(2020, 6, 27)) == 4
     assert PlanRevision.objects.filter(valid_until__isnull=True).count() == 1
+
+
+def test_no_pending_reports_are_written_into_a_closed_year(settings):
+    from projects import demo
+
+    settings.FISCAL_YEAR_CLOSE_DAYS = 30
+    demo.write_seed_project()
+    demo.write_demo_users(other_department=None)
+    demo.write_staff_work(date(2020, 6, 27))
+    assert demo.write_pending_reports(date(2020, 6, 27)) == 0
