@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import evaluation_views, views
+from projects import evaluation_views, import_views, views
 
 app_name = "projects"
 
@@ -67,5 +67,21 @@ urlpatterns = [
         "evaluations/<int:fy>/<int:quarter>/reopen/",
         evaluation_views.quarter_reopen,
         name="evaluation-reopen",
+    ),
+    path("imports/plan/", import_views.plan_import, name="import-plan"),
+    path(
+        "imports/plan/template.xlsx",
+        import_views.plan_template,
+        name="import-plan-template",
+    ),
+    path(
+        "imports/plan/<str:token>/confirm/",
+        import_views.plan_import_confirm,
+        name="import-plan-confirm",
+    ),
+    path(
+        "imports/plan/<str:token>/progress/",
+        import_views.plan_import_progress,
+        name="import-plan-progress",
     ),
 ]
