@@ -32,7 +32,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, BinaryIO
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 from openpyxl import Workbook, load_workbook
@@ -41,7 +43,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from projects import access, services, thaicalendar
-from projects.forms import PlanFormSet, ProjectForm
+from projects.forms import PlanFormSet, ProgressUpdateForm, ProjectForm
 from projects.models import (
     Department,
     PlanStep,
@@ -76,9 +78,9 @@ class ImportColumn:
     def headers(self) -> set[str]:
         """Every header this column is recognised by: Thai, English, both, key."""
         with override("th"):
-            thai = str(self.label)
+            thai = capfirst(str(self.label))
         with override("en"):
-            english = str(self.label)
+            english = capfirst(str(self.label))
         return {
             _header_key(text)
             for text in (thai, english, f"{thai} / {english}", self.key)
@@ -87,9 +89,9 @@ class ImportColumn:
     def title(self) -> str:
         """The template's header: Thai, then English."""
         with override("th"):
-            thai = str(self.label)
+            thai = capfirst(str(self.label))
         with override("en"):
-            english = str(self.label)
+            english = capfirst(str(self.label))
         return thai if thai == english else f"{thai} / {english}"
 
 
@@ -125,12 +127,27 @@ STEP_COLUMNS = [
     ImportColumn("planned_start", gettext_lazy("Start"), True, 14),
     ImportColumn("planned_end", gettext_lazy("End"), True, 14),
 ]
-PROJECTS, STEPS = "projects", "steps"
-TABLE_COLUMNS = {PROJECTS: PROJECT_COLUMNS, STEPS: STEP_COLUMNS}
+MONTH_COLUMNS = [
+    ImportColumn("project", gettext_lazy("Project code"), True, 16),
+    # Shown in the template to say which project a row is; not imported.
+    ImportColumn("name_th", gettext_lazy("Project name (Thai)"), False, 50),
+    ImportColumn("latest", gettext_lazy("Latest report"), False, 24),
+    ImportColumn("report_date", gettext_lazy("report date"), True, 14),
+    ImportColumn("percent", gettext_lazy("cumulative progress (%)"), True, 12),
+    ImportColumn("done", gettext_lazy("work done"), False, 50),
+    ImportColumn("problems", gettext_lazy("problems"), False, 36),
+    ImportColumn("obstacles", gettext_lazy("obstacles"), False, 36),
+]
+MONTH_VALUES = ("report_date", "percent", "done", "problems", "obstacles")
+PROJECTS, STEPS, MONTH = "projects", "steps", "month"
+TABLE_COLUMNS = {PROJECTS: PROJECT_COLUMNS, STEPS: STEP_COLUMNS, MONTH: MONTH_COLUMNS}
 TABLE_TITLES = {
     PROJECTS: gettext_lazy("Projects"),
     STEPS: gettext_lazy("Plan steps"),
+    MONTH: gettext_lazy("Monthly progress"),
 }
+PLAN_TABLES = (STEPS, PROJECTS)
+MONTH_TABLES = (MONTH,)
 YES_WORDS = {"1", "true", "yes", "y", "ใช่", "x", "✓"}
 LIST_SEPARATORS = (",", ";", "\n")
 
@@ -182,6 +199,8 @@ def _cell_text(value: Any) -> str:
 
 
 def _table_kind(keys: set[str]) -> str | None:
+    if {"report_date", "percent"} <= keys:
+        return MONTH
     if {"description", "weight"} <= keys:
         return STEPS
     if "name_th" in keys or "department" in keys:
@@ -189,9 +208,11 @@ def _table_kind(keys: set[str]) -> str | None:
     return None
 
 
-def _header_map(headers: Sequence[Any]) -> tuple[str | None, list[str | None]]:
+def _header_map(
+    headers: Sequence[Any], kinds: Sequence[str]
+) -> tuple[str | None, list[str | None]]:
     """The table kind a header row belongs to and the column key of each cell."""
-    for kind in (STEPS, PROJECTS):
+    for kind in kinds:
         lookup = {
             header: column.key
             for column in TABLE_COLUMNS[kind]
@@ -204,12 +225,15 @@ def _header_map(headers: Sequence[Any]) -> tuple[str | None, list[str | None]]:
 
 
 def _read_rows(
-    sheet: str, rows: Iterator[Sequence[Any]], tables: dict[str, Table]
+    sheet: str,
+    rows: Iterator[Sequence[Any]],
+    tables: dict[str, Table],
+    kinds: Sequence[str],
 ) -> None:
     header = next(rows, None)
     if header is None:
         return
-    kind, keys = _header_map(header)
+    kind, keys = _header_map(header, kinds)
     if kind is None:
         return
     if kind in tables:
@@ -226,6 +250,9 @@ def _read_rows(
             if key
         }
         if not any(values.values()):
+            continue
+        if kind == MONTH and not any(values.get(key) for key in MONTH_VALUES):
+            # A pre-filled project row nobody reported on this time.
             continue
         first = _cell_text(cells[0]) if cells else ""
         if first.startswith(COMMENT):
@@ -252,14 +279,17 @@ def decode_csv(data: bytes) -> str:
         ) from None
 
 
-def read_tables(file: BinaryIO, filename: str) -> dict[str, Table]:
-    """The import tables found in an .xlsx or .csv file, by kind."""
+def read_tables(
+    file: BinaryIO, filename: str, kinds: Sequence[str] = PLAN_TABLES
+) -> dict[str, Table]:
+    """The import tables (of the given kinds) in an .xlsx or .csv file, by kind."""
     tables: dict[str, Table] = {}
     name = filename.lower()
     if name.endswith(".csv"):
         text = decode_csv(file.read())
         sheet = filename
-        _read_rows(sheet, iter(csv.reader(io.StringIO(text, newline=""))), tables)
+        rows = iter(csv.reader(io.StringIO(text, newline="")))
+        _read_rows(sheet, rows, tables, kinds)
     elif name.endswith(".xlsx"):
         try:
             workbook = load_workbook(file, read_only=True, data_only=True)
@@ -273,6 +303,7 @@ def read_tables(file: BinaryIO, filename: str) -> dict[str, Table]:
                     worksheet.title,
                     worksheet.iter_rows(values_only=True),
                     tables,
+                    kinds,
                 )
         finally:
             workbook.close()
@@ -343,7 +374,7 @@ class Preview:
     filename: str
     rows: list[RowResult] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
-    writes: list[Write] = field(default_factory=list)
+    writes: list = field(default_factory=list)
     # Codes of projects whose changed plan is a revision, which needs a reason.
     revisions: list[str] = field(default_factory=list)
 
@@ -378,7 +409,7 @@ class Preview:
 def _label(columns: list[ImportColumn], key: str) -> str:
     for column in columns:
         if column.key == key:
-            return str(column.label)
+            return capfirst(str(column.label))
     return key
 
 
@@ -808,8 +839,10 @@ class ImportRefused(Exception):
 
 
 def change_reason(filename: str) -> str:
-    """The audit history's reason for the import's changes: the file's name."""
-    return (_("Imported from %(file)s") % {"file": filename})[:REASON_LENGTH]
+    """The audit history's reason for the import's changes: the file's name, in
+    the site's language whoever imported it."""
+    with override(settings.LANGUAGE_CODE):
+        return (_("Imported from %(file)s") % {"file": filename})[:REASON_LENGTH]
 
 
 def commit_plan(
@@ -951,6 +984,288 @@ def plan_template() -> io.BytesIO:
         )
         validation.add(f"{letters[key]}3:{letters[key]}20000")
         sheets[PROJECTS].add_data_validation(validation)
+    file = io.BytesIO()
+    workbook.save(file)
+    file.seek(0)
+    return file
+
+
+# A month's progress of one department
+
+
+@dataclass
+class MonthWrite:
+    """A progress report to save: new (update None) or a change of one."""
+
+    code: str
+    project: Project
+    values: dict
+    update: ProgressUpdate | None
+    version: int | None
+
+
+# Which column a warning of the progress form is about.
+WARNING_COLUMNS = {"behind_no_problems": "problems"}
+
+
+class _MonthPreviewBuilder:
+    def __init__(
+        self,
+        table: Table,
+        filename: str,
+        department: Department,
+        today: date,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.table = table
+        self.department = department
+        self.today = today
+        self.preview = Preview(filename)
+        self.progress = progress or (lambda stage, done: None)
+        codes = {values.get("project", "") for _n, values in table.rows}
+        self.projects = {
+            project.code: project
+            for project in Project.objects.filter(department=department, code__in=codes)
+        }
+        self.steps: dict[int, list[PlanStep]] = defaultdict(list)
+        for step in PlanStep.objects.filter(project__in=self.projects.values()):
+            self.steps[step.project_id].append(step)
+        self.updates: dict[int, list[ProgressUpdate]] = defaultdict(list)
+        for update in ProgressUpdate.objects.filter(project__in=self.projects.values()):
+            self.updates[update.project_id].append(update)
+        self._locks: dict[int, dict] = {}
+
+    def issue(self, row: int, key: str, message: str, severity: str = "error"):
+        self.preview.issues.append(
+            Issue(
+                self.table.sheet,
+                row,
+                _label(MONTH_COLUMNS, key) if key else "",
+                str(message),
+                severity,
+            )
+        )
+
+    def lock(self, project: Project, day: date) -> access.Lock | None:
+        if thaicalendar.fiscal_year_of(day) != project.fiscal_year:
+            return None  # the form says the date is outside the year
+        if project.fiscal_year not in self._locks:
+            self._locks[project.fiscal_year] = access.quarter_locks(
+                project.fiscal_year, self.department.pk
+            )
+        return self._locks[project.fiscal_year].get(thaicalendar.quarter_of(day))
+
+    def build(self) -> Preview:
+        # Rows earlier in the file count as reports the later rows are checked
+        # against (a duplicate date, a fall in %), as saved reports do.
+        pending: dict[int, list[ProgressUpdate]] = defaultdict(list)
+        for done, (number, values) in enumerate(self.table.rows, start=1):
+            self._row(number, values, pending)
+            if done % PROGRESS_EVERY == 0:
+                self.progress(MONTH, done)
+        self.progress(MONTH, len(self.table.rows))
+        return self.preview
+
+    def _row(
+        self,
+        number: int,
+        values: dict[str, str],
+        pending: dict[int, list[ProgressUpdate]],
+    ) -> None:
+        code = values.get("project", "")
+        result = RowResult(self.table.sheet, number, code, "error")
+        self.preview.rows.append(result)
+        project = self.projects.get(code)
+        if project is None:
+            self.issue(
+                number,
+                "project",
+                _("%(department)s has no project with the code %(code)s.")
+                % {"department": self.department.name, "code": code},
+            )
+            return
+        try:
+            day = thaicalendar.parse_date(values.get("report_date", ""))
+        except thaicalendar.DateInputError:
+            day = None
+        saved = self.updates[project.pk]
+        existing = next((u for u in saved if u.report_date == day), None)
+        others = [*saved, *pending[project.pk]]
+        data = {key: values.get(key, "") for key in MONTH_VALUES}
+        # The file's warnings are confirmed once for the whole file.
+        data["confirm"] = "on"
+        before = {}
+        if existing is not None:
+            # The form writes the file's values into the instance it checks.
+            before = {key: getattr(existing, key) for key in MONTH_VALUES}
+            data["version"] = str(existing.version)
+            for key in ("done", "problems", "obstacles"):
+                if key not in self.table.columns:
+                    data[key] = getattr(existing, key)
+        form = ProgressUpdateForm(
+            data,
+            instance=existing,
+            project=project,
+            today=self.today,
+            steps=self.steps[project.pk],
+            others=others,
+        )
+        if not form.is_valid():
+            for key, messages in form.errors.items():
+                for message in messages:
+                    column = key if key in MONTH_VALUES else ""
+                    self.issue(number, column, message)
+            return
+        values_ = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        lock = self.lock(project, values_["report_date"])
+        if lock is not None:
+            self.issue(number, "report_date", lock.message)
+            return
+        for flag in form.warnings:
+            column = WARNING_COLUMNS.get(flag.code, "percent")
+            self.issue(number, column, flag.message, "warning")
+        # Later rows see this one, numbered below any saved report.
+        pending[project.pk].append(
+            ProgressUpdate(
+                pk=-number,
+                project=project,
+                report_date=values_["report_date"],
+                percent=values_["percent"],
+                problems=values_["problems"],
+            )
+        )
+        if existing is None:
+            result.state = "new"
+        else:
+            result.changes = _update_changes(before, values_)
+            result.state = "changed" if result.changes else "unchanged"
+        if result.state != "unchanged":
+            self.preview.writes.append(
+                MonthWrite(
+                    code,
+                    project,
+                    values_,
+                    existing,
+                    existing.version if existing else None,
+                )
+            )
+
+
+def _update_changes(before: dict, values: dict) -> list[Change]:
+    """The cells of a saved report the file changes, compared as they are stored
+    (normalised text, "ไม่มี" as empty, numbers by value)."""
+    changes = []
+    for name, value in values.items():
+        stored = ProgressUpdate._meta.get_field(name).to_python(value)
+        old = before[name]
+        if stored != old:
+            changes.append(
+                Change(_label(MONTH_COLUMNS, name), _show(old), _show(stored))
+            )
+    return changes
+
+
+def build_month_preview(
+    file: BinaryIO,
+    filename: str,
+    *,
+    department: Department,
+    today: date,
+    progress: ProgressCallback | None = None,
+) -> Preview:
+    """Read a department's monthly progress file and say what importing it does."""
+    tables = read_tables(file, filename, MONTH_TABLES)
+    return _MonthPreviewBuilder(
+        tables[MONTH], filename, department, today, progress
+    ).build()
+
+
+def commit_month(
+    preview: Preview, *, user, confirmed: bool, progress: ProgressCallback | None = None
+) -> int:
+    """Write a checked monthly preview through save_update in one transaction."""
+    if preview.errors:
+        raise ImportRefused(_("The file has errors; nothing was imported."))
+    if preview.warnings and not confirmed:
+        raise ImportRefused(_("Please check the warnings and confirm before saving."))
+    progress = progress or (lambda stage, done: None)
+    with transaction.atomic(), services.change_reason(change_reason(preview.filename)):
+        for done, write in enumerate(preview.writes, start=1):
+            try:
+                services.save_update(
+                    project=write.project,
+                    user=user,
+                    values=write.values,
+                    update=write.update,
+                    version=write.version,
+                )
+            except (
+                services.LockedError,
+                services.ConflictError,
+                services.DuplicateError,
+            ) as error:
+                raise ImportRefused(
+                    _("%(code)s: %(error)s")
+                    % {
+                        "code": write.code,
+                        "error": str(error) or _("changed meanwhile"),
+                    }
+                ) from error
+            if done % PROGRESS_EVERY == 0:
+                progress("commit", done)
+    return len(preview.writes)
+
+
+def month_template(department: Department, fiscal_year: int) -> io.BytesIO:
+    """The monthly progress template of a department, one row per project of the
+    fiscal year with its latest report; rows left without figures are skipped."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(TABLE_TITLES[MONTH])
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    for index, column in enumerate(MONTH_COLUMNS, start=1):
+        cell = sheet.cell(row=1, column=index, value=column.title())
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    grey = Font(italic=True, color="666666")
+    example = [
+        f"{COMMENT}{department.code}-1001",
+        _("Example: road repair project"),
+        "",
+        "30/11/2563",
+        35.5,
+        _("Example: surveyed 12 roads"),
+        "ไม่มี",
+        "-",
+    ]
+    for index, value in enumerate(example, start=1):
+        sheet.cell(row=2, column=index, value=value).font = grey
+    latest: dict[int, ProgressUpdate] = {}
+    for update in ProgressUpdate.objects.filter(
+        project__department=department, project__fiscal_year=fiscal_year
+    ).order_by("project_id", "report_date"):
+        latest[update.project_id] = update
+    projects = Project.objects.filter(
+        department=department, fiscal_year=fiscal_year
+    ).order_by("code")
+    for row, project in enumerate(projects, start=3):
+        sheet.cell(row=row, column=1, value=project.code)
+        sheet.cell(row=row, column=2, value=project.name_th)
+        update = latest.get(project.pk)
+        if update is not None:
+            sheet.cell(
+                row=row,
+                column=3,
+                value=f"{thaicalendar.format_date(update.report_date, 'short')}: "
+                f"{update.percent}%",
+            )
+    validation = DataValidation(
+        type="decimal", operator="between", formula1="0", formula2="100"
+    )
+    validation.add("E3:E20000")
+    sheet.add_data_validation(validation)
+    sheet.freeze_panes = "C2"
     file = io.BytesIO()
     workbook.save(file)
     file.seek(0)

@@ -74,14 +74,21 @@ urlpatterns = [
         import_views.plan_template,
         name="import-plan-template",
     ),
+    path("imports/month/", import_views.month_import_choose, name="import-months"),
+    path("imports/month/<str:code>/", import_views.month_import, name="import-month"),
     path(
-        "imports/plan/<str:token>/confirm/",
-        import_views.plan_import_confirm,
-        name="import-plan-confirm",
+        "imports/month/<str:code>/template.xlsx",
+        import_views.month_template,
+        name="import-month-template",
     ),
     path(
-        "imports/plan/<str:token>/progress/",
-        import_views.plan_import_progress,
-        name="import-plan-progress",
+        "imports/<str:token>/confirm/",
+        import_views.import_confirm,
+        name="import-confirm",
+    ),
+    path(
+        "imports/<str:token>/progress/",
+        import_views.import_progress,
+        name="import-progress",
     ),
 ]

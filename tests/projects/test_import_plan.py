@@ -442,14 +442,14 @@ def test_upload_previews_then_confirm_imports(en, department, tmp_path):
     assert b"21000000-1001" in response.content
     assert not Project.objects.exists()
     assert len(list((tmp_path / "imports").iterdir())) == 1
-    response = en.post(reverse("projects:import-plan-confirm", args=[token]))
+    response = en.post(reverse("projects:import-confirm", args=[token]))
     assert response.status_code == 302
     project = Project.objects.get(code="21000000-1001")
     assert project.history.get().history_user == evaluator
     assert project.steps.count() == 2
     assert list((tmp_path / "imports").iterdir()) == []
     # The kept file is gone: confirming again finds nothing.
-    response = en.post(reverse("projects:import-plan-confirm", args=[token]))
+    response = en.post(reverse("projects:import-confirm", args=[token]))
     assert response.status_code == 404
 
 
@@ -478,7 +478,7 @@ def test_another_session_cannot_confirm_a_file(client, department):
     client.post(reverse("projects:import-plan"), {"file": file, "token": "b" * 32})
     other = type(client)()
     other.force_login(UserFactory(role="evaluator"))
-    response = other.post(reverse("projects:import-plan-confirm", args=["b" * 32]))
+    response = other.post(reverse("projects:import-confirm", args=["b" * 32]))
     assert response.status_code == 404
     assert not Project.objects.exists()
 
@@ -498,7 +498,7 @@ def test_revision_needs_the_reason_on_the_page(en, department):
     en.force_login(UserFactory(role="evaluator"))
     file = csv_file(STEP_HEADERS, steps_for("21000000-1001"), "cp874")
     en.post(reverse("projects:import-plan"), {"file": file, "token": "c" * 32})
-    url = reverse("projects:import-plan-confirm", args=["c" * 32])
+    url = reverse("projects:import-confirm", args=["c" * 32])
     response = en.post(url)
     assert response.status_code == 200
     assert b"give the reason" in response.content
