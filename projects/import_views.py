@@ -210,7 +210,10 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
         if stored["kind"] == PLAN:
             written = importing.commit_plan(
-                preview, user=request.user, reason=form.cleaned_data.get("reason", "")
+                preview,
+                user=request.user,
+                reason=form.cleaned_data.get("reason", ""),
+                confirmed=True,
             )
         else:
             written = importing.commit_month(preview, user=request.user, confirmed=True)

@@ -229,12 +229,15 @@ def _read_rows(
     rows: Iterator[Sequence[Any]],
     tables: dict[str, Table],
     kinds: Sequence[str],
+    skipped: list[str],
 ) -> None:
     header = next(rows, None)
     if header is None:
         return
     kind, keys = _header_map(header, kinds)
     if kind is None:
+        if any(_cell_text(value) for value in header):
+            skipped.append(sheet)
         return
     if kind in tables:
         raise ImportFileError(
@@ -280,16 +283,24 @@ def decode_csv(data: bytes) -> str:
 
 
 def read_tables(
-    file: BinaryIO, filename: str, kinds: Sequence[str] = PLAN_TABLES
+    file: BinaryIO,
+    filename: str,
+    kinds: Sequence[str] = PLAN_TABLES,
+    skipped: list[str] | None = None,
 ) -> dict[str, Table]:
-    """The import tables (of the given kinds) in an .xlsx or .csv file, by kind."""
+    """The import tables (of the given kinds) in an .xlsx or .csv file, by kind.
+
+    The names of visible sheets with headers that are not an import's are added
+    to ``skipped``, so that a mistyped header does not pass unnoticed.
+    """
     tables: dict[str, Table] = {}
+    skipped = [] if skipped is None else skipped
     name = filename.lower()
     if name.endswith(".csv"):
         text = decode_csv(file.read())
         sheet = filename
         rows = iter(csv.reader(io.StringIO(text, newline="")))
-        _read_rows(sheet, rows, tables, kinds)
+        _read_rows(sheet, rows, tables, kinds, skipped)
     elif name.endswith(".xlsx"):
         try:
             workbook = load_workbook(file, read_only=True, data_only=True)
@@ -299,11 +310,14 @@ def read_tables(
             ) from error
         try:
             for worksheet in workbook.worksheets:
+                if worksheet.sheet_state != "visible":
+                    continue  # the template's lists for its drop-downs
                 _read_rows(
                     worksheet.title,
                     worksheet.iter_rows(values_only=True),
                     tables,
                     kinds,
+                    skipped,
                 )
         finally:
             workbook.close()
@@ -827,11 +841,31 @@ def build_plan_preview(
     file: BinaryIO, filename: str, progress: ProgressCallback | None = None
 ) -> Preview:
     """Read an annual-plan file and say what importing it would do."""
-    tables = read_tables(file, filename)
+    skipped: list[str] = []
+    tables = read_tables(file, filename, PLAN_TABLES, skipped)
     if progress:
         rows = sum(len(table.rows) for table in tables.values())
         progress("read", rows)
-    return _PlanPreviewBuilder(tables, filename, progress).build()
+    preview = _PlanPreviewBuilder(tables, filename, progress).build()
+    preview.issues += skipped_warnings(skipped)
+    return preview
+
+
+def skipped_warnings(sheets: list[str]) -> list[Issue]:
+    """A warning for each sheet that was not read."""
+    return [
+        Issue(
+            sheet,
+            1,
+            "",
+            _(
+                "This sheet was not read: its headers are not those of the "
+                "import's template."
+            ),
+            "warning",
+        )
+        for sheet in sheets
+    ]
 
 
 class ImportRefused(Exception):
@@ -850,6 +884,7 @@ def commit_plan(
     *,
     user,
     reason: str = "",
+    confirmed: bool = False,
     progress: ProgressCallback | None = None,
 ) -> int:
     """Write a checked preview in one transaction through the services; all or none.
@@ -858,6 +893,8 @@ def commit_plan(
     """
     if preview.errors:
         raise ImportRefused(_("The file has errors; nothing was imported."))
+    if preview.warnings and not confirmed:
+        raise ImportRefused(_("Please check the warnings and confirm before saving."))
     if preview.revisions and not reason.strip():
         raise services.ReasonRequiredError
     progress = progress or (lambda stage, done: None)
@@ -1174,10 +1211,13 @@ def build_month_preview(
     progress: ProgressCallback | None = None,
 ) -> Preview:
     """Read a department's monthly progress file and say what importing it does."""
-    tables = read_tables(file, filename, MONTH_TABLES)
-    return _MonthPreviewBuilder(
+    skipped: list[str] = []
+    tables = read_tables(file, filename, MONTH_TABLES, skipped)
+    preview = _MonthPreviewBuilder(
         tables[MONTH], filename, department, today, progress
     ).build()
+    preview.issues += skipped_warnings(skipped)
+    return preview
 
 
 def commit_month(

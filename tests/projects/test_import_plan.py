@@ -515,3 +515,15 @@ def test_not_a_spreadsheet_is_a_form_error(en):
     file.name = "plan.xlsx"
     response = en.post(reverse("projects:import-plan"), {"file": file})
     assert b"not an Excel workbook" in response.content
+
+
+def test_a_sheet_with_unknown_headers_is_a_warning(department):
+    file = xlsx_file([project_row("21000000-1001", department)])
+    workbook = load_workbook(file)
+    workbook.create_sheet("Notes").append(["Step number", "Text"])
+    out = io.BytesIO()
+    workbook.save(out)
+    out.seek(0)
+    out.name = "plan.xlsx"
+    preview = preview_of(out)
+    assert [(w.sheet, w.severity) for w in preview.warnings] == [("Notes", "warning")]

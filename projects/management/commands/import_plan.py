@@ -67,7 +67,11 @@ class Command(BaseCommand):
             raise CommandError("The file has warnings: add --confirm-warnings.")
         try:
             written = importing.commit_plan(
-                preview, user=user, reason=options["reason"], progress=progress
+                preview,
+                user=user,
+                reason=options["reason"],
+                confirmed=options["confirm_warnings"],
+                progress=progress,
             )
         except importing.ImportRefused as error:
             raise CommandError(str(error)) from error
