@@ -17,6 +17,7 @@ from projects.services import (
     DuplicateError,
     LockedError,
     ReasonRequiredError,
+    stamp,
 )
 from projects.services import revision_start as dated_revision_start
 
@@ -157,8 +158,7 @@ def save_result(
                 for name, value in values.items():
                     setattr(result, name, value)
                 result.version += 1
-            result._history_user = user
-            bump_data_version()
+            stamp(result, user)
             result.save()
     except IntegrityError as error:
         raise DuplicateError from error

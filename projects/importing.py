@@ -42,6 +42,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from indicators import services as indicator_services
+from indicators.forms import IndicatorResultForm
+from indicators.models import Indicator, IndicatorResult
 from projects import access, services, thaicalendar
 from projects.forms import PlanFormSet, ProgressUpdateForm, ProjectForm
 from projects.models import (
@@ -139,15 +142,29 @@ MONTH_COLUMNS = [
     ImportColumn("obstacles", gettext_lazy("obstacles"), False, 36),
 ]
 MONTH_VALUES = ("report_date", "percent", "done", "problems", "obstacles")
-PROJECTS, STEPS, MONTH = "projects", "steps", "month"
-TABLE_COLUMNS = {PROJECTS: PROJECT_COLUMNS, STEPS: STEP_COLUMNS, MONTH: MONTH_COLUMNS}
+KPI_COLUMNS = [
+    ImportColumn("indicator", gettext_lazy("KPI code"), True, 14),
+    ImportColumn("name", gettext_lazy("KPI"), False, 50),
+    ImportColumn("quarter", gettext_lazy("Quarter"), True, 8),
+    ImportColumn("value", gettext_lazy("Result"), False, 12),
+    ImportColumn("report", gettext_lazy("Report"), False, 50),
+]
+KPI_VALUES = ("value", "report")
+PROJECTS, STEPS, MONTH, KPI = "projects", "steps", "month", "kpi"
+TABLE_COLUMNS = {
+    PROJECTS: PROJECT_COLUMNS,
+    STEPS: STEP_COLUMNS,
+    MONTH: MONTH_COLUMNS,
+    KPI: KPI_COLUMNS,
+}
 TABLE_TITLES = {
     PROJECTS: gettext_lazy("Projects"),
     STEPS: gettext_lazy("Plan steps"),
     MONTH: gettext_lazy("Monthly progress"),
+    KPI: gettext_lazy("KPI results"),
 }
 PLAN_TABLES = (STEPS, PROJECTS)
-MONTH_TABLES = (MONTH,)
+MONTH_TABLES = (MONTH, KPI)
 YES_WORDS = {"1", "true", "yes", "y", "ใช่", "x", "✓"}
 LIST_SEPARATORS = (",", ";", "\n")
 
@@ -199,6 +216,8 @@ def _cell_text(value: Any) -> str:
 
 
 def _table_kind(keys: set[str]) -> str | None:
+    if {"indicator", "quarter"} <= keys:
+        return KPI
     if {"report_date", "percent"} <= keys:
         return MONTH
     if {"description", "weight"} <= keys:
@@ -256,6 +275,8 @@ def _read_rows(
             continue
         if kind == MONTH and not any(values.get(key) for key in MONTH_VALUES):
             # A pre-filled project row nobody reported on this time.
+            continue
+        if kind == KPI and not any(values.get(key) for key in KPI_VALUES):
             continue
         first = _cell_text(cells[0]) if cells else ""
         if first.startswith(COMMENT):
@@ -1202,6 +1223,144 @@ def _update_changes(before: dict, values: dict) -> list[Change]:
     return changes
 
 
+@dataclass
+class KpiWrite:
+    """A KPI quarter result to save: new (result None) or a change of one."""
+
+    code: str
+    indicator: Indicator
+    quarter: int
+    values: dict
+    result: IndicatorResult | None
+    version: int | None
+
+
+class _KpiPreviewBuilder:
+    """KPI quarter results of the department, checked by IndicatorResultForm."""
+
+    def __init__(
+        self, table: Table, preview: Preview, department: Department, today: date
+    ) -> None:
+        self.table = table
+        self.preview = preview
+        self.department = department
+        self.today = today
+        codes = {values.get("indicator", "") for _n, values in table.rows}
+        self.indicators = {
+            indicator.code: indicator
+            for indicator in Indicator.objects.filter(
+                department=department, code__in=codes
+            )
+        }
+        self.results = {
+            (result.indicator_id, result.quarter): result
+            for result in IndicatorResult.objects.filter(
+                indicator__in=self.indicators.values()
+            )
+        }
+        self._locks: dict[int, dict] = {}
+
+    def issue(self, row: int, key: str, message: str, severity: str = "error"):
+        column = _label(KPI_COLUMNS, key) if key else ""
+        self.preview.issues.append(
+            Issue(self.table.sheet, row, column, str(message), severity)
+        )
+
+    def build(self) -> None:
+        seen: set[tuple[str, str]] = set()
+        for number, values in self.table.rows:
+            key = (values.get("indicator", ""), values.get("quarter", ""))
+            if key in seen:
+                self.issue(
+                    number,
+                    "quarter",
+                    _("This code is on an earlier row of the file too."),
+                )
+                self.preview.rows.append(
+                    RowResult(self.table.sheet, number, key[0], "error")
+                )
+                continue
+            seen.add(key)
+            self._row(number, values)
+
+    def _row(self, number: int, values: dict[str, str]) -> None:
+        code = values.get("indicator", "")
+        result = RowResult(self.table.sheet, number, code, "error")
+        self.preview.rows.append(result)
+        indicator = self.indicators.get(code)
+        if indicator is None:
+            self.issue(
+                number,
+                "indicator",
+                _("%(department)s has no KPI with the code %(code)s.")
+                % {"department": self.department.name, "code": code},
+            )
+            return
+        try:
+            quarter = int(values.get("quarter", ""))
+        except ValueError:
+            quarter = 0
+        if quarter not in (1, 2, 3, 4):
+            self.issue(number, "quarter", _("A quarter is 1, 2, 3 or 4."))
+            return
+        existing = self.results.get((indicator.pk, quarter))
+        data = {key: values.get(key, "") for key in KPI_VALUES}
+        data["confirm"] = "on"
+        before = {}
+        if existing is not None:
+            before = {key: getattr(existing, key) for key in KPI_VALUES}
+            data["version"] = str(existing.version)
+            if "report" not in self.table.columns:
+                data["report"] = existing.report
+        form = IndicatorResultForm(
+            data,
+            instance=existing,
+            indicator=indicator,
+            quarter=quarter,
+            today=self.today,
+        )
+        if not form.is_valid():
+            for key, messages in form.errors.items():
+                for message in messages:
+                    self.issue(number, key if key in KPI_VALUES else "", message)
+            return
+        lock = self._lock(indicator, quarter)
+        if lock is not None:
+            self.issue(number, "quarter", lock.message)
+            return
+        for flag in form.warnings:
+            self.issue(number, "value", flag.message, "warning")
+        values_ = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        if existing is None:
+            result.state = "new"
+        else:
+            result.changes = [
+                Change(_label(KPI_COLUMNS, name), _show(before[name]), _show(stored))
+                for name, value in values_.items()
+                if (stored := IndicatorResult._meta.get_field(name).to_python(value))
+                != before[name]
+            ]
+            result.state = "changed" if result.changes else "unchanged"
+        if result.state != "unchanged":
+            self.preview.writes.append(
+                KpiWrite(
+                    code,
+                    indicator,
+                    quarter,
+                    values_,
+                    existing,
+                    existing.version if existing else None,
+                )
+            )
+
+    def _lock(self, indicator: Indicator, quarter: int) -> access.Lock | None:
+        if indicator.fiscal_year not in self._locks:
+            self._locks[indicator.fiscal_year] = access.quarter_locks(
+                indicator.fiscal_year, self.department.pk
+            )
+        return self._locks[indicator.fiscal_year].get(quarter)
+
+
 def build_month_preview(
     file: BinaryIO,
     filename: str,
@@ -1213,9 +1372,12 @@ def build_month_preview(
     """Read a department's monthly progress file and say what importing it does."""
     skipped: list[str] = []
     tables = read_tables(file, filename, MONTH_TABLES, skipped)
+    empty = Table(MONTH, "", [])
     preview = _MonthPreviewBuilder(
-        tables[MONTH], filename, department, today, progress
+        tables.get(MONTH, empty), filename, department, today, progress
     ).build()
+    if KPI in tables:
+        _KpiPreviewBuilder(tables[KPI], preview, department, today).build()
     preview.issues += skipped_warnings(skipped)
     return preview
 
@@ -1232,13 +1394,23 @@ def commit_month(
     with transaction.atomic(), services.change_reason(change_reason(preview.filename)):
         for done, write in enumerate(preview.writes, start=1):
             try:
-                services.save_update(
-                    project=write.project,
-                    user=user,
-                    values=write.values,
-                    update=write.update,
-                    version=write.version,
-                )
+                if isinstance(write, KpiWrite):
+                    indicator_services.save_result(
+                        indicator=write.indicator,
+                        quarter=write.quarter,
+                        user=user,
+                        values=write.values,
+                        result=write.result,
+                        version=write.version,
+                    )
+                else:
+                    services.save_update(
+                        project=write.project,
+                        user=user,
+                        values=write.values,
+                        update=write.update,
+                        version=write.version,
+                    )
             except (
                 services.LockedError,
                 services.ConflictError,
@@ -1306,6 +1478,21 @@ def month_template(department: Department, fiscal_year: int) -> io.BytesIO:
     validation.add("E3:E20000")
     sheet.add_data_validation(validation)
     sheet.freeze_panes = "C2"
+    kpis = workbook.create_sheet(str(TABLE_TITLES[KPI]))
+    for index, column in enumerate(KPI_COLUMNS, start=1):
+        cell = kpis.cell(row=1, column=index, value=column.title())
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        kpis.column_dimensions[get_column_letter(index)].width = column.width
+    indicators = Indicator.objects.filter(
+        department=department, fiscal_year=fiscal_year
+    ).order_by("code")
+    for row, indicator in enumerate(indicators, start=2):
+        kpis.cell(row=row, column=1, value=indicator.code)
+        kpis.cell(row=row, column=2, value=indicator.name_th)
+    quarters = DataValidation(type="list", formula1='"1,2,3,4"', allow_blank=True)
+    quarters.add("C2:C5000")
+    kpis.add_data_validation(quarters)
     file = io.BytesIO()
     workbook.save(file)
     file.seek(0)

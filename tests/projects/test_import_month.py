@@ -253,3 +253,83 @@ def test_staff_upload_preview_confirm_with_warning(
     response = client.post(confirm, {"confirm": "on"})
     assert response.status_code == 302
     assert ProgressUpdate.objects.count() == 2
+
+
+# KPI quarter results in the same file
+
+KPI_HEADERS = ["KPI code", "Quarter", "Result", "Report"]
+
+
+def with_kpis(month_rows, kpi_rows):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADERS)
+    for row in month_rows:
+        sheet.append(row)
+    kpis = workbook.create_sheet("KPI")
+    kpis.append(KPI_HEADERS)
+    for row in kpi_rows:
+        kpis.append(row)
+    file = io.BytesIO()
+    workbook.save(file)
+    file.seek(0)
+    file.name = "month.xlsx"
+    return file
+
+
+@pytest.fixture
+def kpi(department):
+    from tests.factories import IndicatorFactory
+
+    return IndicatorFactory(
+        code="2100-1044", department=department, unit="ฉบับ", target=Decimal(1)
+    )
+
+
+def test_kpi_results_are_written_with_the_progress(department, project, kpi, staff):
+    preview = preview_of(
+        with_kpis([ROW], [["2100-1044", 1, 1, "รายงานแล้ว"]]), department
+    )
+    assert preview.issues == []
+    assert preview.counts["new"] == 2
+    importing.commit_month(preview, user=staff, confirmed=False)
+    result = kpi.results.get()
+    assert (result.quarter, result.value, result.report) == (1, 1, "รายงานแล้ว")
+    assert result.history.get().history_change_reason == "นำเข้าจากไฟล์ month.xlsx"
+    again = preview_of(with_kpis([ROW], [["2100-1044", 1, 1, "รายงานแล้ว"]]), department)
+    assert again.counts["unchanged"] == 2
+
+
+def test_kpi_value_over_five_times_the_target_is_a_warning(department, kpi):
+    preview = preview_of(with_kpis([], [["2100-1044", 2, 15, ""]]), department)
+    assert [(w.sheet, w.row, w.column) for w in preview.warnings] == [
+        ("KPI", 2, "Result")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        (["2100-1044", 5, 1, ""], "Quarter"),
+        (["2100-1044", 1, "many", ""], "Result"),
+        (["2100-9999", 1, 1, ""], "KPI code"),
+    ],
+)
+def test_kpi_errors_name_the_column(department, kpi, row, column):
+    preview = preview_of(with_kpis([], [row]), department)
+    assert [(e.row, e.column) for e in preview.errors] == [(2, column)]
+
+
+def test_a_locked_quarter_refuses_kpi_results(department, kpi):
+    QuarterLock.objects.create(fiscal_year=2563, quarter=1, department=department)
+    preview = preview_of(with_kpis([], [["2100-1044", 1, 1, ""]]), department)
+    assert [e.column for e in preview.errors] == ["Quarter"]
+
+
+def test_the_page_is_in_thai(client, department, staff):
+    client.force_login(staff)
+    response = client.get(reverse("projects:import-month", args=["21000000"]))
+    assert "นำเข้าผลการดำเนินงานรายเดือน" in response.content.decode()
+    assert "แผ่นงานที่สองคือผลตัวชี้วัดรายไตรมาส" in response.content.decode()
