@@ -11,13 +11,13 @@ from django.utils import timezone
 
 from indicators.models import Indicator, IndicatorResult, TargetRevision
 from projects import access
+from projects import services as project_services
 from projects.cache import bump_data_version
 from projects.services import (
     ConflictError,
     DuplicateError,
     LockedError,
     ReasonRequiredError,
-    stamp,
 )
 from projects.services import revision_start as dated_revision_start
 
@@ -158,7 +158,7 @@ def save_result(
                 for name, value in values.items():
                     setattr(result, name, value)
                 result.version += 1
-            stamp(result, user)
+            project_services.stamp(result, user)
             result.save()
     except IntegrityError as error:
         raise DuplicateError from error

@@ -527,3 +527,13 @@ def test_a_sheet_with_unknown_headers_is_a_warning(department):
     out.name = "plan.xlsx"
     preview = preview_of(out)
     assert [(w.sheet, w.severity) for w in preview.warnings] == [("Notes", "warning")]
+
+
+def test_an_import_makes_cached_pages_stale_once(
+    department, admin, django_capture_on_commit_callbacks
+):
+    rows = [project_row(f"21000000-{1000 + n}", department) for n in range(1, 4)]
+    preview = preview_of(xlsx_file(rows))
+    with django_capture_on_commit_callbacks() as callbacks:
+        importing.commit_plan(preview, user=admin)
+    assert len(callbacks) == 1
