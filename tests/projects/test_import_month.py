@@ -333,3 +333,12 @@ def test_the_page_is_in_thai(client, department, staff):
     response = client.get(reverse("projects:import-month", args=["21000000"]))
     assert "นำเข้าผลการดำเนินงานรายเดือน" in response.content.decode()
     assert "แผ่นงานที่สองคือผลตัวชี้วัดรายไตรมาส" in response.content.decode()
+
+
+def test_the_menu_leads_staff_and_evaluators_to_their_import(client, department, staff):
+    client.force_login(staff)
+    page = client.get(reverse("projects:my-work")).content.decode()
+    assert f'href="{reverse("projects:import-months")}"' in page
+    client.force_login(UserFactory(role="evaluator"))
+    page = client.get(reverse("projects:list")).content.decode()
+    assert f'href="{reverse("projects:import-plan")}"' in page
