@@ -9,6 +9,7 @@ checked again, imported, then deleted.
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import PurePath
 
@@ -59,6 +60,11 @@ def _check_access(request: HttpRequest, kind: str, department: str | None) -> No
 
 def _progress_key(token: str) -> str:
     return f"import-progress:{token}"
+
+
+def _is_token(token: str) -> bool:
+    """Upload tokens are 32 hex digits; nothing else reaches the cache."""
+    return re.fullmatch(r"[0-9a-f]{32}", token) is not None
 
 
 def _stored(request: HttpRequest, token: str) -> dict:
@@ -240,7 +246,8 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 def import_progress(request: HttpRequest, token: str) -> JsonResponse:
     """How far the preview of an upload has come, for the page's progress bar."""
-    return JsonResponse(cache.get(_progress_key(token)) or {"stage": "", "done": 0})
+    state = cache.get(_progress_key(token)) if _is_token(token) else None
+    return JsonResponse(state or {"stage": "", "done": 0})
 
 
 @login_required

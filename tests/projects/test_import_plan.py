@@ -537,3 +537,11 @@ def test_an_import_makes_cached_pages_stale_once(
     with django_capture_on_commit_callbacks() as callbacks:
         importing.commit_plan(preview, user=admin)
     assert len(callbacks) == 1
+
+
+@pytest.mark.filterwarnings("error::django.core.cache.CacheKeyWarning")
+def test_only_upload_tokens_reach_the_cache(client):
+    client.force_login(UserFactory(role="evaluator"))
+    for token in ('"><img src=x>', "0" * 32):
+        response = client.get(reverse("projects:import-progress", args=[token]))
+        assert response.json() == {"stage": "", "done": 0}
