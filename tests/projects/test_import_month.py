@@ -342,3 +342,16 @@ def test_the_menu_leads_staff_and_evaluators_to_their_import(client, department,
     client.force_login(UserFactory(role="evaluator"))
     page = client.get(reverse("projects:list")).content.decode()
     assert f'href="{reverse("projects:import-plan")}"' in page
+
+
+def test_warnings_show_beside_errors(client, settings, department, project, staff):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    ProgressUpdateFactory(project=project, report_date=date(2019, 12, 31), percent=60)
+    client.force_login(staff)
+    url = reverse("projects:import-month", args=["21000000"])
+    bad = ["21000000-1001", "29/2/2563", "abc", "", "", ""]
+    response = client.post(url, {"file": month_file([ROW, bad])})
+    page = response.content.decode()
+    assert "Enter a number." in page
+    assert "Progress fell from" in page
+    assert 'data-testid="confirm-import"' not in page
