@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from indicators.models import Indicator, IndicatorResult, TargetRevision
 from projects import access, approval
-from projects.cache import bump_data_version
+from projects import services as project_services
 from projects.services import (
     Batch,
     ConflictError,
@@ -102,8 +102,7 @@ def save_indicator(
             )
             revising = is_target_revision(stored, indicator.target)
             indicator.version = stored.version + 1
-        indicator._history_user = user
-        bump_data_version()
+        project_services.stamp(indicator, user)
         indicator.save()
         if revising:
             _record_revision(stored, indicator, user, reason.strip(), today)
@@ -126,7 +125,7 @@ def _record_revision(
             indicator=indicator, number=1, target=stored.target, valid_from=None
         )
     superseded.valid_until = start
-    superseded._history_user = user
+    project_services.stamp(superseded, user)
     superseded.save()
     revision = TargetRevision(
         indicator=indicator,
@@ -137,7 +136,7 @@ def _record_revision(
         reason=reason,
         author=user,
     )
-    revision._history_user = user
+    project_services.stamp(revision, user)
     revision.save()
 
 
@@ -185,8 +184,7 @@ def save_result(
                 action=action,
                 department_id=indicator.department_id,
             )
-            result._history_user = user
-            bump_data_version()
+            project_services.stamp(result, user)
             result.save()
     except IntegrityError as error:
         raise DuplicateError from error
@@ -212,8 +210,7 @@ def _review(
             comment=comment,
         )
         locked.version += 1
-        locked._history_user = user
-        bump_data_version()
+        project_services.stamp(locked, user)
         locked.save()
     return locked
 

@@ -741,3 +741,59 @@ class BulkApproveForm(forms.Form):
             for pk, version in pairs
             if pk.startswith("r") == kpi
         ]
+
+
+# Spreadsheet imports
+
+
+class ImportUploadForm(forms.Form):
+    """The file of an import: an Excel workbook or a CSV file."""
+
+    file = forms.FileField(
+        label=_("File (.xlsx or .csv)"),
+        help_text=_(
+            "Start from the template. CSV may be UTF-8 or Thai Windows (TIS-620)."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+    token = forms.RegexField(
+        regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput, required=False
+    )
+
+    def clean_file(self) -> Any:
+        file = self.cleaned_data["file"]
+        if not file.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(
+                _("Upload an Excel (.xlsx) or CSV (.csv) file."), code="file_type"
+            )
+        return file
+
+
+class ImportConfirmForm(ConfirmWarningsForm):
+    """Confirming an import: the file's warnings checked, the reason for revised
+    plans given."""
+
+    reason = forms.CharField(
+        label=_("Reason for the revised plans"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(
+        self, *args: Any, warnings: list, needs_reason: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.file_warnings = warnings
+        self.needs_reason = needs_reason
+        if not needs_reason:
+            del self.fields["reason"]
+        else:
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = _(
+                "Projects with reports change their plans as dated revisions: "
+                "give the reason."
+            )
+
+    def find_warnings(self, cleaned_data: dict[str, Any]) -> list:
+        return self.file_warnings

@@ -8,7 +8,9 @@ stored one and refuse with ConflictError, so no one overwrites another's work.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -66,10 +68,27 @@ class DuplicateError(Exception):
     """The save would break a uniqueness rule (another transaction got there first)."""
 
 
+_change_reason: ContextVar[str | None] = ContextVar("change_reason", default=None)
+
+
+@contextmanager
+def change_reason(reason: str) -> Iterator[None]:
+    """Give every change saved inside the block this reason in the audit history
+    (an import names its file)."""
+    token = _change_reason.set(reason)
+    try:
+        yield
+    finally:
+        _change_reason.reset(token)
+
+
 def stamp(instance, user) -> None:
     # Makes the audit history name the person even outside a request, and makes
     # every cached page and figure stale once the write commits.
     instance._history_user = user
+    reason = _change_reason.get()
+    if reason:
+        instance._change_reason = reason
     bump_data_version()
 
 

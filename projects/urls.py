@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import approval_views, evaluation_views, views
+from projects import approval_views, evaluation_views, import_views, views
 
 app_name = "projects"
 
@@ -86,5 +86,28 @@ urlpatterns = [
         "evaluations/<int:fy>/<int:quarter>/reopen/",
         evaluation_views.quarter_reopen,
         name="evaluation-reopen",
+    ),
+    path("imports/plan/", import_views.plan_import, name="import-plan"),
+    path(
+        "imports/plan/template.xlsx",
+        import_views.plan_template,
+        name="import-plan-template",
+    ),
+    path("imports/month/", import_views.month_import_choose, name="import-months"),
+    path("imports/month/<str:code>/", import_views.month_import, name="import-month"),
+    path(
+        "imports/month/<str:code>/template.xlsx",
+        import_views.month_template,
+        name="import-month-template",
+    ),
+    path(
+        "imports/<str:token>/confirm/",
+        import_views.import_confirm,
+        name="import-confirm",
+    ),
+    path(
+        "imports/<str:token>/progress/",
+        import_views.import_progress,
+        name="import-progress",
     ),
 ]

@@ -1,0 +1,81 @@
+"""The plan import in chromium: upload a file, read the preview, confirm."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import Page, expect
+
+from projects.models import Project
+from tests.factories import DepartmentFactory, UserFactory
+from tests.projects.test_import_plan import project_row, steps_for, xlsx_file
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def kept_files(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    return tmp_path
+
+
+def log_in(page: Page, live_server, user) -> None:
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+
+
+def test_upload_preview_confirm(live_server, page: Page, kept_files, tmp_path):
+    department = DepartmentFactory(code="21000000")
+    log_in(page, live_server, UserFactory(role="evaluator"))
+    path = tmp_path / "แผนปี 2563.xlsx"
+    path.write_bytes(
+        xlsx_file(
+            [
+                project_row("21000000-1001", department),
+                project_row("21000000-1002", department),
+            ],
+            steps_for("21000000-1001"),
+        ).read()
+    )
+    page.goto(f"{live_server.url}/imports/plan/")
+    expect(page.locator("h1")).to_have_text("นำเข้าแผนประจำปี")
+    page.set_input_files("input[type=file]", str(path))
+    page.get_by_role("button", name="ตรวจสอบไฟล์").click()
+    expect(page.locator("h1")).to_have_text("ตรวจสอบก่อนนำเข้า")
+    expect(page.locator('[data-count="new"]')).to_have_text("2")
+    expect(page.locator("#import-changes")).to_contain_text("21000000-1002")
+    assert not Project.objects.exists()
+    page.get_by_test_id("confirm-import").click()
+    expect(page.locator(".alert-success")).to_contain_text("นำเข้า 2 แถว")
+    assert Project.objects.count() == 2
+
+
+def test_errors_are_listed_and_block(live_server, page: Page, kept_files, tmp_path):
+    department = DepartmentFactory(code="21000000")
+    log_in(page, live_server, UserFactory(role="evaluator"))
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(
+        xlsx_file(
+            [project_row("21000000-1001", department)],
+            steps_for("21000000-1001", weights=(40, 50)),
+        ).read()
+    )
+    page.goto(f"{live_server.url}/imports/plan/")
+    page.set_input_files("input[type=file]", str(path))
+    page.get_by_role("button", name="ตรวจสอบไฟล์").click()
+    expect(page.locator("#import-errors")).to_contain_text("90")
+    expect(page.get_by_test_id("confirm-import")).to_have_count(0)
