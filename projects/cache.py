@@ -71,15 +71,28 @@ def bump_data_version() -> None:
     """Make every cached value stale, from the moment the current write commits.
 
     Once a transaction: an import saving 60,000 rows would otherwise write the
-    version 60,000 times after its commit. A savepoint rolled back drops its own
-    registration, and the next write registers again.
+    version 60,000 times after its commit. A registration is reused only while it
+    is pending (not yet run, and not dropped with a rolled-back savepoint), so a
+    write after a publication always registers again.
     """
     connection = transaction.get_connection()
     if connection.in_atomic_block and any(
-        func is _publish_new_version for _ids, func, _robust in connection.run_on_commit
+        isinstance(func, _Publication) and func.pending
+        for _ids, func, _robust in connection.run_on_commit
     ):
         return
-    transaction.on_commit(_publish_new_version)
+    transaction.on_commit(_Publication())
+
+
+class _Publication:
+    """One registration of a new data version, run when its transaction commits."""
+
+    def __init__(self) -> None:
+        self.pending = True
+
+    def __call__(self) -> None:
+        self.pending = False
+        _publish_new_version()
 
 
 def _publish_new_version() -> None:

@@ -248,7 +248,7 @@ def test_project_errors_name_row_and_column(department, row, column, message):
             steps_for("21000000-1001", first="32/1/2563"),
             2,
             "Start",
-            "Enter a date such as 15/9/2563 (Buddhist year) or 2020-09-15.",
+            "That day does not exist: Jan 2020 has 31 days, not 32.",
         ),
     ],
 )
