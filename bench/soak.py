@@ -114,11 +114,28 @@ def prepare(clients: int, projects: int) -> None:
 
     from projects import thaicalendar
     from projects.cache import bump_data_version
-    from projects.models import Department, PlanStep, Profile, ProgressUpdate, Project
+    from projects.models import (
+        Department,
+        FiscalYearReopening,
+        PlanStep,
+        Profile,
+        ProgressUpdate,
+        Project,
+    )
 
     call_command("migrate", verbosity=0, interactive=False)
     fiscal_year = thaicalendar.fiscal_year_of(date.today()) - 1
     first, last = thaicalendar.fiscal_year_bounds(fiscal_year)
+    # Last year has its every day to report on, but closes by itself a month after
+    # it ends: the soak's year is reopened, as an evaluator would for corrections.
+    if (
+        not FiscalYearReopening.objects.active()
+        .filter(fiscal_year=fiscal_year)
+        .exists()
+    ):
+        FiscalYearReopening.objects.create(
+            fiscal_year=fiscal_year, reason="Load and soak test (bench/soak.py)"
+        )
     password = make_password(PASSWORD)
     people = {}
     with transaction.atomic():
@@ -691,6 +708,10 @@ def soak(args: argparse.Namespace) -> bool:
     stats = Stats()
     try:
         env = bench.server_env(args.database_url, static_root)
+        # Every acknowledged report is published at once, so that a fresh anonymous
+        # read after a write can check the shared cache (tests/projects/
+        # test_approval.py covers the approval flow itself).
+        env["APPROVAL_REQUIRED"] = "false"
         # Errors and tracebacks of the workers into a file shown on failure.
         env["GUNICORN_CMD_ARGS"] = f"--error-logfile {error_log} --capture-output"
         bench.collectstatic(env)
