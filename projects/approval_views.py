@@ -8,6 +8,8 @@ services; these views only collect what the approver saw and chose.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -152,54 +154,54 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
 
 def _review(request: HttpRequest, pk: int, approve: bool) -> HttpResponse:
     update = get_object_or_404(ProgressUpdate.objects.select_related("project"), pk=pk)
-    if not access.can_approve(request.user, update.project.department_id):
-        raise PermissionDenied
-    form = ReviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The form was incomplete; nothing was changed."))
-        return redirect("projects:approvals")
-    move = services.approve_update if approve else services.return_update
-    try:
-        move(
+    return _apply_review(
+        request,
+        department_id=update.project.department_id,
+        move=functools.partial(
+            services.approve_update if approve else services.return_update,
             update=update,
-            user=request.user,
-            version=form.cleaned_data["version"],
-            comment=form.cleaned_data["comment"],
-        )
-    except services.ConflictError:
-        messages.error(request, str(approval.CONFLICT_MESSAGE))
-    except (services.TransitionError, services.LockedError) as error:
-        messages.error(request, str(error))
-    else:
-        label = f"{update.project.code} ({update.percent}%)"
-        if approve:
-            messages.success(request, _("Approved: %(report)s.") % {"report": label})
-        else:
-            messages.success(
-                request,
-                _("Returned with your comment: %(report)s.") % {"report": label},
-            )
-    return redirect("projects:approvals")
+        ),
+        label=f"{update.project.code} ({update.percent}%)",
+        approve=approve,
+    )
 
 
 def _review_result(request: HttpRequest, pk: int, approve: bool) -> HttpResponse:
     result = get_object_or_404(
         IndicatorResult.objects.select_related("indicator"), pk=pk
     )
-    if not access.can_approve(request.user, result.indicator.department_id):
+    return _apply_review(
+        request,
+        department_id=result.indicator.department_id,
+        move=functools.partial(
+            indicator_services.approve_result
+            if approve
+            else indicator_services.return_result,
+            result=result,
+        ),
+        label=f"{result.indicator.code} Q{result.quarter}",
+        approve=approve,
+    )
+
+
+def _apply_review(
+    request: HttpRequest,
+    *,
+    department_id: int,
+    move: Callable[..., object],
+    label: str,
+    approve: bool,
+) -> HttpResponse:
+    """Approve or return one report or KPI result with the posted version and
+    comment, telling the approver what happened; back to the queue either way."""
+    if not access.can_approve(request.user, department_id):
         raise PermissionDenied
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The form was incomplete; nothing was changed."))
         return redirect("projects:approvals")
-    move = (
-        indicator_services.approve_result
-        if approve
-        else indicator_services.return_result
-    )
     try:
         move(
-            result=result,
             user=request.user,
             version=form.cleaned_data["version"],
             comment=form.cleaned_data["comment"],
@@ -209,7 +211,6 @@ def _review_result(request: HttpRequest, pk: int, approve: bool) -> HttpResponse
     except (services.TransitionError, services.LockedError) as error:
         messages.error(request, str(error))
     else:
-        label = f"{result.indicator.code} Q{result.quarter}"
         if approve:
             messages.success(request, _("Approved: %(report)s.") % {"report": label})
         else:
