@@ -588,13 +588,10 @@ class Project(models.Model):
         return sum((step.weight for step in self.steps.all()), Decimal(0))
 
 
-class PlanStep(models.Model):
-    project = models.ForeignKey(
-        Project,
-        verbose_name=_("project"),
-        on_delete=models.CASCADE,
-        related_name="steps",
-    )
+class StepFields(models.Model):
+    """What a step of a work plan holds, in the current plan and in a frozen
+    revision alike."""
+
     number = models.PositiveSmallIntegerField(_("step"))
     description = NormalizedTextField(_("description"))
     weight = models.DecimalField(
@@ -602,6 +599,23 @@ class PlanStep(models.Model):
     )
     planned_start = models.DateField(_("planned start"))
     planned_end = models.DateField(_("planned end"))
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_milestone(self) -> bool:
+        """A one-day step: it counts fully from its date."""
+        return self.planned_start == self.planned_end
+
+
+class PlanStep(StepFields):
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="steps",
+    )
 
     history = HistoricalRecords()
 
@@ -626,11 +640,6 @@ class PlanStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.code} #{self.number}"
-
-    @property
-    def is_milestone(self) -> bool:
-        """A one-day step: it counts fully from its date."""
-        return self.planned_start == self.planned_end
 
 
 class PlanRevision(models.Model):
@@ -681,7 +690,7 @@ class PlanRevision(models.Model):
         return self.valid_until is None
 
 
-class PlanRevisionStep(models.Model):
+class PlanRevisionStep(StepFields):
     """A step of a superseded plan revision, frozen as it was."""
 
     revision = models.ForeignKey(
@@ -690,13 +699,6 @@ class PlanRevisionStep(models.Model):
         on_delete=models.CASCADE,
         related_name="steps",
     )
-    number = models.PositiveSmallIntegerField(_("step"))
-    description = NormalizedTextField(_("description"))
-    weight = models.DecimalField(
-        _("weight (%)"), max_digits=5, decimal_places=2, validators=PERCENT_VALIDATORS
-    )
-    planned_start = models.DateField(_("planned start"))
-    planned_end = models.DateField(_("planned end"))
 
     class Meta:
         ordering = ["revision", "number"]
@@ -710,11 +712,6 @@ class PlanRevisionStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.revision} #{self.number}"
-
-    @property
-    def is_milestone(self) -> bool:
-        """A one-day step: it counts fully from its date."""
-        return self.planned_start == self.planned_end
 
 
 class ProgressUpdateQuerySet(models.QuerySet):
