@@ -23,6 +23,7 @@ from projects.models import (
     Department,
     PortalHistoricalRecords,
     Project,
+    Reviewed,
     localized,
 )
 from projects.thaicalendar import quarter_bounds
@@ -379,7 +380,7 @@ class IndicatorResultQuerySet(models.QuerySet):
         )
 
 
-class IndicatorResult(models.Model):
+class IndicatorResult(Reviewed):
     indicator = models.ForeignKey(
         Indicator,
         verbose_name=_("KPI"),
@@ -395,24 +396,6 @@ class IndicatorResult(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    # As on ProgressUpdate: rows written outside the workflow are published.
-    status = models.CharField(
-        _("approval"),
-        max_length=10,
-        choices=approval.State.choices,
-        default=approval.State.APPROVED,
-        editable=False,
-    )
-    submitted_at = models.DateTimeField(
-        _("first submitted"), null=True, blank=True, editable=False
-    )
-    reviewed_by = person_field(_("reviewed by"), editable=False)
-    reviewed_at = models.DateTimeField(
-        _("reviewed"), null=True, blank=True, editable=False
-    )
-    review_comment = NormalizedTextField(
-        _("approver's comment"), blank=True, editable=False
-    )
 
     objects = IndicatorResultQuerySet.as_manager()
     history = HistoricalRecords()
@@ -437,11 +420,6 @@ class IndicatorResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.code} Q{self.quarter}: {self.value}"
-
-    @property
-    def is_published(self) -> bool:
-        """Approved: shown to everyone and counted in the KPI's achievement."""
-        return self.status == approval.State.APPROVED
 
 
 class IndicatorEvaluation(models.Model):

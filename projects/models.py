@@ -738,7 +738,40 @@ class ProgressUpdateQuerySet(models.QuerySet):
         )
 
 
-class ProgressUpdate(models.Model):
+class Reviewed(models.Model):
+    """What a report needs to go through approval (projects/approval.py): its state
+    and who reviewed it when. Monthly progress updates and KPI results share it."""
+
+    # Rows written outside the approval workflow (imports, generated data) are
+    # published as before approval existed; the services set the state.
+    status = models.CharField(
+        _("approval"),
+        max_length=10,
+        choices=approval.State.choices,
+        default=approval.State.APPROVED,
+        editable=False,
+    )
+    submitted_at = models.DateTimeField(
+        _("first submitted"), null=True, blank=True, editable=False
+    )
+    reviewed_by = person_field(_("reviewed by"), editable=False)
+    reviewed_at = models.DateTimeField(
+        _("reviewed"), null=True, blank=True, editable=False
+    )
+    review_comment = NormalizedTextField(
+        _("approver's comment"), blank=True, editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_published(self) -> bool:
+        """Approved: shown to everyone and counted in the derived figures."""
+        return self.status == approval.State.APPROVED
+
+
+class ProgressUpdate(Reviewed):
     project = models.ForeignKey(
         Project,
         verbose_name=_("project"),
@@ -759,28 +792,12 @@ class ProgressUpdate(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    # Rows written outside the approval workflow (imports, generated data) are
-    # published as before approval existed; the services set the state.
-    status = models.CharField(
-        _("approval"),
-        max_length=10,
-        choices=approval.State.choices,
-        default=approval.State.APPROVED,
-        editable=False,
-    )
     submitted_at = models.DateTimeField(
         _("first submitted"),
         null=True,
         blank=True,
         editable=False,
         help_text=_("Empty: before approval existed; counts as sent on its date."),
-    )
-    reviewed_by = person_field(_("reviewed by"), editable=False)
-    reviewed_at = models.DateTimeField(
-        _("reviewed"), null=True, blank=True, editable=False
-    )
-    review_comment = NormalizedTextField(
-        _("approver's comment"), blank=True, editable=False
     )
     confirmed_warnings = NormalizedTextField(
         _("warnings the author confirmed"), blank=True, editable=False
@@ -814,11 +831,6 @@ class ProgressUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.report_date}: {self.percent}%"
-
-    @property
-    def is_published(self) -> bool:
-        """Approved: shown to everyone and counted in the derived figures."""
-        return self.status == approval.State.APPROVED
 
     @property
     def counts_as_sent(self) -> bool:
