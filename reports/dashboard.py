@@ -432,7 +432,11 @@ def money_overview(projects: QuerySet, on: date) -> MoneyOverview:
         totals.add(*money)
         if pk not in departments:
             department = Department(
-                pk=pk, code=code, name_th=name_th, name_en=name_en, short_name=short_name
+                pk=pk,
+                code=code,
+                name_th=name_th,
+                name_en=name_en,
+                short_name=short_name,
             )
             departments[pk] = (department, MoneyTotals())
         departments[pk][1].add(*money)
