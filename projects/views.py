@@ -821,7 +821,7 @@ def department_detail(request: HttpRequest, code: str) -> HttpResponse:
                 ],
                 lang,
             ),
-            **dashboard.money_context(base, fiscal_year, on, [], lang),
+            **dashboard.money_context(base, fiscal_year, on, [], lang, by_month=False),
         },
     )
 

@@ -494,12 +494,21 @@ def money_over_year(projects: QuerySet, fiscal_year: int, on: date) -> list[Mone
 
 
 def money_context(
-    base: QuerySet, fiscal_year: int, on: date, points: list, lang: str
+    base: QuerySet,
+    fiscal_year: int,
+    on: date,
+    points: list,
+    lang: str,
+    *,
+    by_month: bool = True,
 ) -> dict:
     """Allocated, planned and disbursed money of the projects: totals, by work
-    state, by department and by month, with their charts (two queries)."""
+    state, by department and (``by_month``) by month, with their charts (two
+    queries, one without the months)."""
     overview = money_overview(base, on)
-    money_points = money_over_year(base, fiscal_year, on)
+    # The month series costs as much as progress_over_year (a with_money() per
+    # month end); pages that do not show the year's curve leave it out.
+    money_points = money_over_year(base, fiscal_year, on) if by_month else []
     return {
         "money": overview,
         "money_points": money_points,
@@ -517,7 +526,7 @@ def money_context(
             lang,
             today=on,
         )
-        if overview.totals.allocated
+        if overview.totals.allocated and money_points
         else None,
         "money_department_figure": charts.money_by_department(
             [

@@ -522,6 +522,8 @@ class TestServices:
             today=TODAY,
         )
         assert plan.valid_from == TODAY
+        assert plan.history.get().history_user == staff
+        assert plan.months.first().history.get().history_user == staff
         row = (
             Project.objects.with_progress(before).with_money(before).get(pk=project.pk)
         )
