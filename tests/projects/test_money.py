@@ -793,3 +793,30 @@ def test_export_has_the_money_columns(client):
     header, row = text.splitlines()[:2]
     assert "เบิกจ่ายสะสม" in header or "disbursed" in header.lower()
     assert "300000" in row
+
+
+@pytest.mark.django_db
+def test_money_flags_reach_the_data_quality_report_and_evaluators(client):
+    from projects import evaluations
+    from projects.models import Department
+    from reports import dataquality
+
+    project = ProjectFactory(budget_amount=Decimal(1000))
+    PlanStepFactory(project=project)
+    ProgressUpdateFactory(
+        project=project, report_date=date(2020, 2, 1), percent=100, disbursed=100
+    )
+    groups = dataquality.collect(
+        2563,
+        Department.objects.filter(pk=project.department_id),
+        date(2020, 9, 30),
+        date(2020, 9, 30),
+    )
+    codes = {row.flag.code for group in groups for row in group.rows}
+    assert "done_little_disbursed" in codes
+    row = Project.objects.with_progress(date(2020, 9, 30)).get(pk=project.pk)
+    steps, updates = evaluations._project_facts([row])
+    flags = evaluations.quarter_project_flags(
+        row, steps[row.pk], updates[row.pk], 2, False, date(2020, 9, 30)
+    )
+    assert "done_little_disbursed" in {flag.code for flag in flags}
