@@ -626,9 +626,11 @@ class ProjectForm(forms.ModelForm):
 
     def clean_budget_amount(self) -> Decimal | None:
         amount = self.cleaned_data["budget_amount"]
+        # Only a changed amount can break the rule (and costs the lines' query).
+        changed = self.instance.pk and amount != self.instance.budget_amount
         lines = (
             [line.amount for line in self.instance.budget_lines.all()]
-            if self.instance.pk
+            if changed
             else []
         )
         for flag in quality.budget_amount_errors(amount, lines):

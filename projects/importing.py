@@ -633,6 +633,7 @@ class _PlanPreviewBuilder:
                 "budget_amount": ""
                 if project.budget_amount is None
                 else str(project.budget_amount),
+                "citizen_benefit": project.citizen_benefit,
                 "rationale": project.rationale,
                 "objectives": "\n".join(project.objectives),
                 "targets": "\n".join(project.targets),

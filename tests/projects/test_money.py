@@ -820,3 +820,28 @@ def test_money_flags_reach_the_data_quality_report_and_evaluators(client):
         row, steps[row.pk], updates[row.pk], 2, False, date(2020, 9, 30)
     )
     assert "done_little_disbursed" in {flag.code for flag in flags}
+
+
+@pytest.mark.django_db
+def test_the_plan_import_keeps_what_citizens_get_and_respects_the_lines(settings):
+    from tests.projects.test_import_plan import preview_of as plan_preview_of
+    from tests.projects.test_import_plan import project_row, xlsx_file
+
+    department = DepartmentFactory(code="21000000")
+    project = ProjectFactory(
+        code="21000000-1001",
+        department=department,
+        fiscal_year=2563,
+        name_th="โครงการ 21000000-1001",
+        officer_name="นายทดสอบ",
+        budget_amount=Decimal("1500000"),
+        objectives=["ข้อหนึ่ง", "ข้อสอง"],
+        citizen_benefit="ประชาชนได้ประโยชน์",
+    )
+    preview = plan_preview_of(xlsx_file([project_row(project.code, department)]))
+    assert preview.counts["unchanged"] == 1
+    BudgetLineFactory(project=project, amount=Decimal(1_000_000))
+    BudgetLineFactory(project=project, amount=Decimal(500_000))
+    changed = project_row(project.code, department, **{"Budget (baht)": "2,000,000"})
+    preview = plan_preview_of(xlsx_file([changed]))
+    assert [e.column for e in preview.errors] == ["Budget (baht)"]
