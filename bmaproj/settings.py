@@ -273,6 +273,16 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 PUBLIC_READ = envbool("PUBLIC_READ", "true")
 # A project is behind plan when actual minus planned falls below minus this many points.
 BEHIND_THRESHOLD = envint("BEHIND_THRESHOLD", 10)
+# Disbursement is behind plan when the disbursed % of the allocation falls below the
+# planned % by more than this many points.
+DISBURSEMENT_BEHIND_THRESHOLD = envint("DISBURSEMENT_BEHIND_THRESHOLD", 15)
+# Flagged for evaluators: a project reported done (100 %) having disbursed less
+# than this % of its allocation...
+DONE_LOW_DISBURSED_PERCENT = envint("DONE_LOW_DISBURSED_PERCENT", 50)
+# ...or one that disbursed at least the first % of its allocation while its
+# progress is below the second.
+SPENT_HIGH_DISBURSED_PERCENT = envint("SPENT_HIGH_DISBURSED_PERCENT", 80)
+SPENT_LOW_PROGRESS_PERCENT = envint("SPENT_LOW_PROGRESS_PERCENT", 30)
 # A monthly report is overdue when a month has no update after this day of the month.
 REPORT_DUE_DAY = envint("REPORT_DUE_DAY", 25)
 # A fiscal year's reports, results and plans become read-only this many days after

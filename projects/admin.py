@@ -25,7 +25,10 @@ from projects.cache import bump_data_version
 from projects.fields import TextListFormField
 from projects.forms import ProgressUpdateForm, ProjectForm, ThaiDateField, ThaiDateInput
 from projects.models import (
+    BudgetCategory,
+    BudgetLine,
     Department,
+    DisbursementPlan,
     FiscalYearReopening,
     PlanRevision,
     PlanStep,
@@ -137,6 +140,7 @@ class ProjectAdminForm(ProjectForm):
             "budget_owner_unit",
             "budget_implementing_unit",
             "budget_amount",
+            "citizen_benefit",
             "rationale",
             "objectives",
             "targets",
@@ -200,10 +204,34 @@ class PlanRevisionInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("project", "author")
 
 
+class BudgetLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The allocation lines, written on the portal's budget page (save_budget)."""
+
+    model = BudgetLine
+    extra = 0
+    fields = ["number", "category", "amount", "source"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("project", "category")
+
+
+class DisbursementPlanInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = DisbursementPlan
+    extra = 0
+    fields = ["number", "valid_from_be", "valid_until_be", "reason", "author"]
+    readonly_fields = fields
+    valid_from_be = be_date("valid_from", _("in force from"))
+    valid_until_be = be_date("valid_until", _("superseded on"))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("project", "author")
+
+
 class ProgressUpdateInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ProgressUpdate
     extra = 0
-    fields = ["day", "percent", "done", "author"]
+    fields = ["day", "percent", "disbursed", "done", "author"]
     readonly_fields = fields
     show_change_link = True
     day = be_date("report_date", _("report date"))
@@ -246,6 +274,8 @@ class ProjectAdmin(PortalModelAdmin):
     inlines = [
         PlanStepInline,
         PlanRevisionInline,
+        BudgetLineInline,
+        DisbursementPlanInline,
         ProgressUpdateInline,
         ProjectEvaluationInline,
     ]
@@ -276,7 +306,10 @@ class ProjectAdmin(PortalModelAdmin):
                 ]
             },
         ),
-        (_("Content"), {"fields": ["rationale", "objectives", "targets"]}),
+        (
+            _("Content"),
+            {"fields": ["citizen_benefit", "rationale", "objectives", "targets"]},
+        ),
         (_("Strategy"), {"fields": ["is_routine", "strategies", "predecessor"]}),
         (_("In the portal"), {"fields": ["portal_links"]}),
     ]
@@ -305,14 +338,27 @@ class ProjectAdmin(PortalModelAdmin):
         if not obj.pk:
             return "–"
         return format_html(
-            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>'
+            ' · <a href="{}">{}</a>',
             obj.get_absolute_url(),
             gettext("Project page"),
             reverse("projects:plan-edit", args=[obj.code]),
             gettext("Edit the work plan"),
+            reverse("projects:budget-edit", args=[obj.code]),
+            gettext("Edit the budget and disbursement plan"),
             reverse("projects:update-create", args=[obj.code]),
             gettext("Report progress"),
         )
+
+
+@admin.register(BudgetCategory)
+class BudgetCategoryAdmin(PortalModelAdmin):
+    """The budget categories the city uses: data admins keep, never hard-coded.
+    A category in use cannot be deleted (its lines protect it): retire it."""
+
+    list_display = ["code", "name_th", "name_en", "order", "active"]
+    list_editable = ["order", "active"]
+    search_fields = ["code", "name_th", "name_en"]
 
 
 @admin.register(PlanStep)
@@ -428,6 +474,8 @@ class ProgressUpdateAdmin(PortalModelAdmin):
         "project",
         "report_date",
         "percent",
+        "disbursed",
+        "committed",
         "done",
         "problems",
         "obstacles",

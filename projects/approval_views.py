@@ -100,7 +100,7 @@ def queue_item(update: ProgressUpdate, user) -> QueueItem:
         if not r.is_current
     ]
     facts = [
-        quality.UpdateFact(u.report_date, u.percent, u.problems)
+        quality.UpdateFact(u.report_date, u.percent, u.problems, u.disbursed)
         for u in others
         if u.is_published
     ]
@@ -111,8 +111,13 @@ def queue_item(update: ProgressUpdate, user) -> QueueItem:
             revisions, list(project.steps.all()), update.report_date
         ),
         flags=quality.neighbour_flags(
-            quality.UpdateFact(update.report_date, update.percent, update.problems),
+            quality.UpdateFact(
+                update.report_date, update.percent, update.problems, update.disbursed
+            ),
             facts,
+        )
+        + quality.disbursed_over_allocation(
+            update.disbursed, project.budget_amount, update.report_date
         ),
         warnings=[line for line in update.confirmed_warnings.splitlines() if line],
         own=update.author_id == user.pk,

@@ -32,6 +32,8 @@ from indicators.models import (
 from projects import access, approval, progress, services, thaicalendar
 from projects.history import IMPORTED
 from projects.models import (
+    BudgetCategory,
+    BudgetLine,
     Department,
     PlanStep,
     Profile,
@@ -558,7 +560,10 @@ def write_staff_work(today: date) -> int:
             officer_contact="0 2224 1234",
             budget_owner_unit="21100100",
             budget_implementing_unit="21100100",
+            budget_amount=STAFF_BUDGETS[number][0] + STAFF_BUDGETS[number][1],
+            citizen_benefit=STAFF_BENEFITS[number],
         )
+        _write_budget_lines(project, STAFF_BUDGETS[number])
         steps = [
             PlanStep(
                 project=project,
@@ -581,7 +586,10 @@ def write_staff_work(today: date) -> int:
             ProgressUpdate(
                 project=project,
                 report_date=date(year, month, 20),
-                percent=progress.planned_percent(steps, date(year, month, 20)),
+                percent=(
+                    percent := progress.planned_percent(steps, date(year, month, 20))
+                ),
+                disbursed=late_disbursement(project.budget_amount, percent),
                 done=f"ดำเนินการตามแผน: {steps[0].description}",
             )
             for year, month in kept
@@ -593,6 +601,55 @@ def write_staff_work(today: date) -> int:
 
 
 REVISED_PROJECT = "4004"
+
+# The staff projects' money: (operating, investment) in baht, and what citizens get.
+STAFF_BUDGETS = {
+    "4001": (Decimal(850_000), Decimal(0)),
+    "4002": (Decimal(1_200_000), Decimal(3_800_000)),
+    "4003": (Decimal(450_000), Decimal(0)),
+    "4004": (Decimal(2_000_000), Decimal(12_500_000)),
+}
+STAFF_BENEFITS = {
+    "4001": "ประชาชนติดตามความคืบหน้าโครงการของกรุงเทพมหานครได้ทุกเดือน",
+    "4002": "ผู้บริหารและประชาชนเห็นข้อมูลเมืองเดียวกันบนแดชบอร์ดที่เปิดเผย",
+    "4003": "หน่วยงานรายงานผลได้ตรงเวลา ลดงานเอกสารซ้ำซ้อน",
+    "4004": "ชุมชนได้แผนพัฒนาพื้นที่ที่มาจากความต้องการของชุมชนเอง",
+}
+
+
+def late_disbursement(budget: Decimal | None, percent: Decimal) -> Decimal | None:
+    """Cumulative disbursed of a demo report: money lags the work (paid on
+    delivery), so most of it is disbursed late in the year."""
+    if budget is None:
+        return None
+    share = (percent / progress.HUNDRED) ** 2
+    return (budget * share).quantize(Decimal(100))
+
+
+def _write_budget_lines(project: Project, amounts: tuple[Decimal, Decimal]) -> None:
+    categories = BudgetCategory.objects.in_bulk(
+        ["operating", "investment"], field_name="code"
+    )
+    lines = [
+        BudgetLine(
+            project=project,
+            number=number,
+            category=categories[code],
+            amount=amount,
+            source="งบประมาณกรุงเทพมหานคร",
+        )
+        for number, (code, amount) in enumerate(
+            (
+                pair
+                for pair in zip(("operating", "investment"), amounts, strict=True)
+                if pair[1]
+            ),
+            start=1,
+        )
+        if code in categories
+    ]
+    BudgetLine.objects.bulk_create(lines)
+
 
 # The current month's reports of the staff login's projects, in each approval
 # state, so the approver's queue and My work show the workflow on the first run.

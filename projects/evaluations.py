@@ -525,16 +525,19 @@ def quarter_project_flags(
 ) -> list[quality.Flag]:
     """The data-quality flags of a project as of a quarter: the rules of the
     data-quality report, on the updates up to the quarter's end, keeping the
-    flags of reports dated in the quarter and those of no one report."""
+    flags of reports dated in the quarter and those of no one report. An update
+    may carry its cumulative disbursed as a fourth value (the money flags)."""
     start, end = thaicalendar.quarter_bounds(project.fiscal_year, quarter)
     updates = [update for update in updates if update[0] <= end]
     flags = quality.project_flags(
         fiscal_year=project.fiscal_year,
         behind=project.status == progress.Status.BEHIND,
         steps=steps,
-        updates=updates,
+        updates=[tuple(update[:3]) for update in updates],
         quarters_scored=[quarter] if scored else [],
         today=today,
+        allocation=project.budget_amount,
+        disbursed=[update[3] if len(update) > 3 else None for update in updates],
     )
     return [flag for flag in flags if flag.day is None or start <= flag.day <= end]
 
@@ -542,7 +545,8 @@ def quarter_project_flags(
 def _project_facts(
     projects: Sequence[Project],
 ) -> tuple[dict[int, list[tuple]], dict[int, list[tuple]]]:
-    """Plan steps (weight, start, end) and updates (date, %, problems) by project."""
+    """Plan steps (weight, start, end) and updates (date, %, problems, disbursed)
+    by project."""
     ids = [project.pk for project in projects]
     steps: dict[int, list[tuple]] = defaultdict(list)
     updates: dict[int, list[tuple]] = defaultdict(list)
@@ -558,7 +562,7 @@ def _project_facts(
         ProgressUpdate.objects.published()
         .filter(project__in=ids)
         .order_by("project_id", "report_date")
-        .values_list("project_id", "report_date", "percent", "problems")
+        .values_list("project_id", "report_date", "percent", "problems", "disbursed")
     ):
         updates[project_id].append(tuple(update))
     return steps, updates

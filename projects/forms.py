@@ -7,12 +7,13 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from projects import evaluations, progress, quality
 from projects.models import (
+    BudgetCategory,
     Department,
     PlanStep,
     ProgressUpdate,
@@ -129,6 +130,10 @@ class ProjectFilterForm(QueryFilterForm):
         "-progress": ("-actual_percent", "code"),
         "gap": ("gap", "code"),
         "department": ("department__code", "code"),
+        "-budget": (F("budget_amount").desc(nulls_last=True), "code"),
+        "budget": (F("budget_amount").asc(nulls_last=True), "code"),
+        "disbursed": (F("disbursed_percent").asc(nulls_first=True), "code"),
+        "-disbursed": (F("disbursed_percent").desc(nulls_last=True), "code"),
     }
 
     fy = FiscalYearField()
@@ -159,8 +164,13 @@ class ProjectFilterForm(QueryFilterForm):
             ("progress", _("Progress, lowest first")),
             ("gap", _("Furthest behind plan first")),
             ("department", _("Department")),
+            ("-budget", _("Budget, largest first")),
+            ("budget", _("Budget, smallest first")),
+            ("disbursed", _("Disbursed %, lowest first")),
+            ("-disbursed", _("Disbursed %, highest first")),
         ],
     )
+    money = forms.ChoiceField(label=_("Disbursement"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -172,7 +182,8 @@ class ProjectFilterForm(QueryFilterForm):
             ("overdue", _("Report overdue")),
         ]
         self.fields["kind"].choices = [("", _("Any kind")), *Project.Kind.choices]
-        for name in ("status", "kind", "sort"):
+        self.fields["money"].choices = [("", _("Any")), *progress.MoneyStatus.choices]
+        for name in ("status", "kind", "sort", "money"):
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
 
     def apply(self, queryset: QuerySet, filters: dict[str, Any], on: date) -> QuerySet:
@@ -191,6 +202,8 @@ class ProjectFilterForm(QueryFilterForm):
                 queryset = queryset.overdue(on)
             else:
                 queryset = queryset.filter(status=filters["status"])
+        if "money" in filters:
+            queryset = queryset.filter(money_status=filters["money"])
         if "q" in filters:
             text = filters["q"]
             queryset = queryset.filter(
@@ -258,11 +271,25 @@ class ProgressUpdateForm(ConfirmWarningsForm, forms.ModelForm):
 
     class Meta:
         model = ProgressUpdate
-        fields = ["report_date", "percent", "done", "problems", "obstacles"]
+        fields = [
+            "report_date",
+            "percent",
+            "disbursed",
+            "committed",
+            "done",
+            "problems",
+            "obstacles",
+        ]
         field_classes = {"report_date": ThaiDateField}
         widgets = {
             "percent": forms.NumberInput(
                 attrs={"step": "0.01", "min": "0", "max": "100", "inputmode": "decimal"}
+            ),
+            "disbursed": forms.NumberInput(
+                attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}
+            ),
+            "committed": forms.NumberInput(
+                attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}
             ),
             "done": forms.Textarea(attrs={"rows": 4}),
             "problems": forms.Textarea(attrs={"rows": 2}),
@@ -271,6 +298,10 @@ class ProgressUpdateForm(ConfirmWarningsForm, forms.ModelForm):
         help_texts = {
             "report_date": _("Type 15/9/2563 or 2020-09-15."),
             "percent": _("Cumulative: all work done so far, 0 to 100."),
+            "disbursed": _(
+                "Cumulative: all money disbursed so far from the allocation, in baht."
+            ),
+            "committed": _("Optional: contracts signed but not yet paid, in baht."),
             "problems": _('Leave empty, or type "-" or "ไม่มี", when there are none.'),
             "obstacles": _('Leave empty, or type "-" or "ไม่มี", when there are none.'),
         }
@@ -321,12 +352,18 @@ class ProgressUpdateForm(ConfirmWarningsForm, forms.ModelForm):
 
     def find_warnings(self, cleaned_data: dict[str, Any]) -> list[quality.Flag]:
         day, percent = cleaned_data["report_date"], cleaned_data["percent"]
+        disbursed = cleaned_data.get("disbursed")
         facts = [
-            quality.UpdateFact(u.report_date, u.percent, u.problems)
+            quality.UpdateFact(u.report_date, u.percent, u.problems, u.disbursed)
             for u in self.others
         ]
-        mine = quality.UpdateFact(day, percent, cleaned_data.get("problems", ""))
+        mine = quality.UpdateFact(
+            day, percent, cleaned_data.get("problems", ""), disbursed
+        )
         warnings = quality.neighbour_flags(mine, facts)
+        warnings += quality.disbursed_over_allocation(
+            disbursed, self.project.budget_amount, day
+        )
         planned = self.project.planned_percent(day)
         behind = progress.status(percent, planned, settings.BEHIND_THRESHOLD) == (
             progress.Status.BEHIND
@@ -415,6 +452,97 @@ PlanFormSet = forms.formset_factory(
 )
 
 
+class BudgetLineForm(forms.Form):
+    """One line of the allocation: a category, an amount in baht, its source."""
+
+    category = forms.ModelChoiceField(
+        label=_("Budget category"), queryset=BudgetCategory.objects.none()
+    )
+    amount = NumberField(
+        label=_("Amount (baht)"),
+        min_value=Decimal(0),
+        max_digits=15,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+    source = forms.CharField(label=_("Source of funds"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Retired categories stay valid on the lines that already use them.
+        used = self.initial.get("category")
+        self.fields["category"].queryset = BudgetCategory.objects.filter(
+            Q(active=True) | Q(pk=getattr(used, "pk", used))
+        )
+
+
+class BaseBudgetFormSet(forms.BaseFormSet):
+    def lines(self) -> list[dict[str, Any]]:
+        """The cleaned lines that stay: filled in and not marked for deletion."""
+        return [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+
+BudgetFormSet = forms.formset_factory(
+    BudgetLineForm, formset=BaseBudgetFormSet, extra=2, can_delete=True, max_num=50
+)
+
+
+class MoneyPlanForm(VersionForm):
+    """What citizens get, and the disbursement plan: the cumulative % of the
+    allocation planned as disbursed by the end of each month of the year."""
+
+    citizen_benefit = forms.CharField(
+        label=_("What citizens get"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("In a sentence or two: what people gain (ประชาชนได้อะไร)."),
+    )
+    follow_work_plan = forms.BooleanField(
+        label=_("Disburse as the work plan progresses"),
+        required=False,
+        help_text=_("Untick to plan the disbursement month by month below."),
+    )
+    reason = forms.CharField(
+        label=_("Reason for revising the disbursement plan"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, month_ends: list[date], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.month_ends = month_ends
+        for index, day in enumerate(month_ends):
+            self.fields[f"month_{index}"] = NumberField(
+                label=format_month(day.year, day.month, get_language() or "th"),
+                min_value=Decimal(0),
+                max_value=Decimal(100),
+                max_digits=5,
+                decimal_places=2,
+                required=False,
+                widget=forms.NumberInput(
+                    attrs={"step": "0.01", "inputmode": "decimal"}
+                ),
+            )
+
+    def month_fields(self) -> list[forms.BoundField]:
+        return [self[f"month_{index}"] for index in range(len(self.month_ends))]
+
+    def months(self) -> list[tuple[date, Decimal]]:
+        """The typed plan: a month left empty carries the month before it."""
+        result, last = [], Decimal(0)
+        for index, day in enumerate(self.month_ends):
+            value = self.cleaned_data.get(f"month_{index}")
+            last = last if value is None else value
+            result.append((day, last))
+        return result
+
+
 class StrategyChoiceField(forms.ModelMultipleChoiceField):
     """Strategies chosen by id; an id too big for any table is refused like an
     unknown one (SQLite's driver raises OverflowError on it)."""
@@ -447,6 +575,7 @@ class ProjectForm(forms.ModelForm):
             "budget_owner_unit",
             "budget_implementing_unit",
             "budget_amount",
+            "citizen_benefit",
             "rationale",
             "objectives",
             "targets",
@@ -457,6 +586,7 @@ class ProjectForm(forms.ModelForm):
         field_classes = {"strategies": StrategyChoiceField}
         widgets = {
             "rationale": forms.Textarea(attrs={"rows": 6}),
+            "citizen_benefit": forms.Textarea(attrs={"rows": 2}),
             "strategies": forms.SelectMultiple(attrs={"size": 8}),
         }
         help_texts = {
@@ -493,6 +623,19 @@ class ProjectForm(forms.ModelForm):
                 project_code_validator.message, code=project_code_validator.code
             )
         return code
+
+    def clean_budget_amount(self) -> Decimal | None:
+        amount = self.cleaned_data["budget_amount"]
+        # Only a changed amount can break the rule (and costs the lines' query).
+        changed = self.instance.pk and amount != self.instance.budget_amount
+        lines = (
+            [line.amount for line in self.instance.budget_lines.all()]
+            if changed
+            else []
+        )
+        for flag in quality.budget_amount_errors(amount, lines):
+            raise forms.ValidationError(flag.message, code=flag.code)
+        return amount
 
     def clean_fiscal_year(self) -> int:
         fiscal_year = self.cleaned_data["fiscal_year"]

@@ -36,6 +36,8 @@ from indicators.models import (
 from projects import progress, thaicalendar
 from projects.demo import EVALUATION_CRITERIA, write_criteria
 from projects.models import (
+    BudgetCategory,
+    BudgetLine,
     Department,
     PlanStep,
     ProgressUpdate,
@@ -588,6 +590,7 @@ class Summary:
     projects: int
     steps: int
     updates: int
+    budget_lines: int
     project_evaluations: int
     indicators: int
     indicator_results: int
@@ -605,6 +608,23 @@ class _Draft:
     place: Pair
     steps: list[PlanStep] = field(default_factory=list)
     updates: list[ProgressUpdate] = field(default_factory=list)
+    budget_lines: list[BudgetLine] = field(default_factory=list)
+
+
+# Budget categories a generated project's money is split into, most common first.
+BUDGET_MIX = ("operating", "investment", "subsidy", "personnel", "other")
+FUND_SOURCES = (
+    "งบประมาณกรุงเทพมหานคร",
+    "งบประมาณกรุงเทพมหานคร",
+    "งบประมาณกรุงเทพมหานคร",
+    "เงินอุดหนุนรัฐบาล",
+    "เงินนอกงบประมาณ",
+)
+BENEFIT_PHRASES = (
+    "ประชาชนใน{place}ได้รับ{subject}ที่ดีขึ้น สะดวกและปลอดภัยกว่าเดิม",
+    "ผู้อยู่อาศัยและผู้สัญจรใน{place}ได้ใช้{subject}ที่ได้มาตรฐาน",
+    "ประชาชนได้ประโยชน์จาก{subject}โดยตรง ลดเวลาและค่าใช้จ่ายในการเดินทางและติดต่อราชการ",
+)
 
 
 def as_of(value: str | date | None) -> date:
@@ -692,6 +712,10 @@ class _Generator:
         log: Log,
     ) -> None:
         self.rng = rng
+        # Money draws come from their own generator, so the rest of the data set
+        # stays as it was before budgets were generated.
+        self.money_rng = random.Random(rng.random())
+        self.categories: dict[str, BudgetCategory] = {}
         self.per_year = projects
         self.today = today
         self.batch_size = batch_size
@@ -710,6 +734,7 @@ class _Generator:
             (
                 "steps",
                 "updates",
+                "budget_lines",
                 "project_evaluations",
                 "indicators",
                 "indicator_results",
@@ -721,6 +746,7 @@ class _Generator:
     def run(self) -> dict:
         specs = pick_departments(department_count(self.per_year))
         departments = self._write_departments(specs)
+        self.categories = {c.code: c for c in BudgetCategory.objects.all()}
         strategies = self._write_strategy_tree()
         objectives = [n for n in strategies if n.level == StrategyNode.Level.OBJECTIVE]
         criteria = write_criteria(fiscal_years=self.fiscal_years)
@@ -889,7 +915,66 @@ class _Generator:
         draft = _Draft(project=project, spec=spec, work=work, place=place)
         draft.steps = self._plan(project, fiscal_year)
         draft.updates = self._updates(project, fiscal_year, draft.steps)
+        project.citizen_benefit = self.money_rng.choice(BENEFIT_PHRASES).format(
+            subject=subject, place=place_th.strip() or "กรุงเทพมหานคร"
+        )
+        draft.budget_lines = self._budget_lines(project)
+        self._disburse(project, draft.updates)
         return draft
+
+    def _budget_lines(self, project: Project) -> list[BudgetLine]:
+        """The budget split into one to three categories whose total is exact."""
+        if project.budget_amount is None or not self.categories:
+            return []
+        rng = self.money_rng
+        codes = [code for code in BUDGET_MIX if code in self.categories]
+        chosen = rng.sample(codes, rng.choices((1, 2, 3), (5, 4, 1))[0])
+        total = project.budget_amount
+        amounts = []
+        left = total
+        for _code in chosen[:-1]:
+            share = (total * Decimal(rng.randint(20, 60)) / 100).quantize(Decimal(1000))
+            share = min(share, left)
+            amounts.append(share)
+            left -= share
+        amounts.append(left)
+        return [
+            BudgetLine(
+                project=project,
+                number=number,
+                category=self.categories[code],
+                amount=amount,
+                source=rng.choice(FUND_SOURCES),
+            )
+            for number, (code, amount) in enumerate(
+                zip(chosen, amounts, strict=True), start=1
+            )
+        ]
+
+    def _disburse(self, project: Project, updates: list[ProgressUpdate]) -> None:
+        """Cumulative disbursed (and sometimes committed) on each report: money
+        lags the work and most of it is paid late in the year, as real projects
+        are (contracts are paid on delivery)."""
+        budget = project.budget_amount
+        if budget is None or not updates:
+            return
+        rng = self.money_rng
+        lag = rng.uniform(1.4, 2.6)
+        ceiling = Decimal(str(rng.uniform(0.88, 1.0)))
+        commits = rng.random() < 0.6
+        paid = Decimal(0)
+        for update in updates:
+            share = Decimal(str((float(update.percent) / 100) ** lag))
+            if update.report_date.month in (8, 9):
+                share = max(share, Decimal(str(float(update.percent) / 100 * 0.9)))
+            amount = (budget * share * ceiling).quantize(Decimal(100))
+            paid = max(paid, min(amount, budget))
+            update.disbursed = paid
+            if commits:
+                planned = budget * min(Decimal(1), update.percent / 80 + Decimal("0.2"))
+                update.committed = max(Decimal(0), planned - paid).quantize(
+                    Decimal(100)
+                )
 
     def _place(self, spec: DepartmentSpec) -> Pair:
         """Where the work is done: a district office's district, else somewhere."""
@@ -1047,6 +1132,9 @@ class _Generator:
         PlanStep.objects.bulk_create(steps, batch_size=self.batch_size)
         updates = [update for draft in chunk for update in draft.updates]
         ProgressUpdate.objects.bulk_create(updates, batch_size=self.batch_size)
+        lines = [line for draft in chunk for line in draft.budget_lines]
+        BudgetLine.objects.bulk_create(lines, batch_size=self.batch_size)
+        self.counts["budget_lines"] += len(lines)
         evaluations = [
             evaluation
             for draft in chunk

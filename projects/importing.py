@@ -137,11 +137,23 @@ MONTH_COLUMNS = [
     ImportColumn("latest", gettext_lazy("Latest report"), False, 24),
     ImportColumn("report_date", gettext_lazy("report date"), True, 14),
     ImportColumn("percent", gettext_lazy("cumulative progress (%)"), True, 12),
+    ImportColumn("disbursed", gettext_lazy("cumulative disbursed (baht)"), False, 16),
+    ImportColumn("committed", gettext_lazy("committed (baht)"), False, 16),
     ImportColumn("done", gettext_lazy("work done"), False, 50),
     ImportColumn("problems", gettext_lazy("problems"), False, 36),
     ImportColumn("obstacles", gettext_lazy("obstacles"), False, 36),
 ]
-MONTH_VALUES = ("report_date", "percent", "done", "problems", "obstacles")
+MONTH_VALUES = (
+    "report_date",
+    "percent",
+    "disbursed",
+    "committed",
+    "done",
+    "problems",
+    "obstacles",
+)
+# Columns a file may leave out: a saved report keeps its value.
+MONTH_KEPT = ("disbursed", "committed", "done", "problems", "obstacles")
 KPI_COLUMNS = [
     ImportColumn("indicator", gettext_lazy("KPI code"), True, 14),
     ImportColumn("name", gettext_lazy("KPI"), False, 50),
@@ -621,6 +633,7 @@ class _PlanPreviewBuilder:
                 "budget_amount": ""
                 if project.budget_amount is None
                 else str(project.budget_amount),
+                "citizen_benefit": project.citizen_benefit,
                 "rationale": project.rationale,
                 "objectives": "\n".join(project.objectives),
                 "targets": "\n".join(project.targets),
@@ -1063,7 +1076,11 @@ class MonthWrite:
 
 
 # Which column a warning of the progress form is about.
-WARNING_COLUMNS = {"behind_no_problems": "problems"}
+WARNING_COLUMNS = {
+    "behind_no_problems": "problems",
+    "disbursed_down": "disbursed",
+    "disbursed_over_allocation": "disbursed",
+}
 
 
 class _MonthPreviewBuilder:
@@ -1157,9 +1174,10 @@ class _MonthPreviewBuilder:
             # The form writes the file's values into the instance it checks.
             before = {key: getattr(existing, key) for key in MONTH_VALUES}
             data["version"] = str(existing.version)
-            for key in ("done", "problems", "obstacles"):
+            for key in MONTH_KEPT:
                 if key not in self.table.columns:
-                    data[key] = getattr(existing, key)
+                    value = getattr(existing, key)
+                    data[key] = "" if value is None else value
         form = ProgressUpdateForm(
             data,
             instance=existing,
@@ -1190,6 +1208,7 @@ class _MonthPreviewBuilder:
                 report_date=values_["report_date"],
                 percent=values_["percent"],
                 problems=values_["problems"],
+                disbursed=values_["disbursed"],
             )
         )
         if existing is None:
@@ -1447,6 +1466,8 @@ def month_template(department: Department, fiscal_year: int) -> io.BytesIO:
         "",
         "30/11/2563",
         35.5,
+        250000,
+        "",
         _("Example: surveyed 12 roads"),
         "ไม่มี",
         "-",
@@ -1477,6 +1498,11 @@ def month_template(department: Department, fiscal_year: int) -> io.BytesIO:
     )
     validation.add("E3:E20000")
     sheet.add_data_validation(validation)
+    amounts = DataValidation(
+        type="decimal", operator="greaterThanOrEqual", formula1="0"
+    )
+    amounts.add("F3:G20000")
+    sheet.add_data_validation(amounts)
     sheet.freeze_panes = "C2"
     kpis = workbook.create_sheet(str(TABLE_TITLES[KPI]))
     for index, column in enumerate(KPI_COLUMNS, start=1):

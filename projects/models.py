@@ -32,6 +32,7 @@ from projects.fields import (
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 FISCAL_YEAR_VALIDATORS = [MinValueValidator(2500), MaxValueValidator(2700)]
 QUARTER_VALIDATORS = [MinValueValidator(1), MaxValueValidator(4)]
+MONEY_VALIDATORS = [MinValueValidator(Decimal(0))]
 PERCENT_FIELD = models.DecimalField(max_digits=5, decimal_places=2)
 department_code_validator = RegexValidator(
     r"^\d{8}$", _("A department code is eight digits, e.g. 21000000.")
@@ -208,6 +209,92 @@ class ProjectQuerySet(models.QuerySet):
                 ),
                 Value(0),
             ),
+        )
+
+    def with_money(self, on: date) -> ProjectQuerySet:
+        """Annotate the money figures of each project on a date (after
+        with_progress(on), whose planned_percent is the default disbursement plan).
+
+        The SQL mirror of ``progress.money``: disbursed_amount from the latest
+        approved report giving one, disbursed_percent of budget_amount (the
+        allocation), planned_disbursed_percent from the disbursement plan in force
+        on the date, and money_status with DISBURSEMENT_BEHIND_THRESHOLD.
+        """
+        latest = (
+            ProgressUpdate.objects.published()
+            .filter(project=OuterRef("pk"), report_date__lte=on)
+            .order_by("-report_date")
+        )
+        in_force = DisbursementPlan.objects.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=on),
+            Q(valid_until__isnull=True) | Q(valid_until__gt=on),
+            project=OuterRef("pk"),
+        )
+        month = DisbursementPlanMonth.objects.filter(
+            Q(plan__valid_from__isnull=True) | Q(plan__valid_from__lte=on),
+            Q(plan__valid_until__isnull=True) | Q(plan__valid_until__gt=on),
+            plan__project=OuterRef("pk"),
+            month_end__lte=on,
+        ).order_by("-month_end")
+        money = models.DecimalField(max_digits=15, decimal_places=2)
+        threshold = settings.DISBURSEMENT_BEHIND_THRESHOLD
+        queryset = self.annotate(
+            disbursed_amount=Subquery(
+                latest.filter(disbursed__isnull=False).values("disbursed")[:1],
+                output_field=money,
+            ),
+            committed_amount=Subquery(
+                latest.filter(committed__isnull=False).values("committed")[:1],
+                output_field=money,
+            ),
+            planned_disbursed_percent=Case(
+                When(
+                    models.Exists(in_force),
+                    then=Coalesce(
+                        Subquery(month.values("percent")[:1]),
+                        Value(Decimal(0)),
+                        output_field=PERCENT_FIELD,
+                    ),
+                ),
+                default=F("planned_percent"),
+                output_field=PERCENT_FIELD,
+            ),
+        ).annotate(
+            disbursed_percent=Case(
+                When(
+                    budget_amount__gt=0,
+                    then=Round(
+                        F("disbursed_amount")
+                        * Value(progress.HUNDRED)
+                        / F("budget_amount"),
+                        2,
+                        output_field=money,
+                    ),
+                ),
+                default=None,
+                output_field=money,
+            )
+        )
+        return queryset.annotate(
+            money_status=Case(
+                When(
+                    Q(budget_amount__isnull=True) | Q(budget_amount=0),
+                    then=Value(progress.MoneyStatus.NO_BUDGET),
+                ),
+                When(
+                    Q(
+                        disbursed_percent__isnull=True,
+                        planned_disbursed_percent__gt=threshold,
+                    )
+                    | Q(
+                        disbursed_percent__lt=F("planned_disbursed_percent")
+                        - Value(threshold)
+                    ),
+                    then=Value(progress.MoneyStatus.BEHIND),
+                ),
+                default=Value(progress.MoneyStatus.ON_PLAN),
+                output_field=models.CharField(),
+            )
         )
 
     def overdue(self, on: date) -> ProjectQuerySet:
@@ -458,6 +545,11 @@ class Project(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal(0))],
     )
+    citizen_benefit = NormalizedTextField(
+        _("what citizens get"),
+        blank=True,
+        help_text=_("In a sentence or two: what people gain (ประชาชนได้อะไร)."),
+    )
     rationale = NormalizedTextField(_("rationale"), blank=True)
     objectives = TextListField(_("objectives"), default=list, blank=True)
     targets = TextListField(_("targets"), default=list, blank=True)
@@ -487,12 +579,21 @@ class Project(models.Model):
         editable=False,
         help_text=_("Counts saves of the work plan, so two editors cannot overwrite."),
     )
+    budget_version = models.PositiveIntegerField(
+        _("budget version"),
+        default=1,
+        editable=False,
+        help_text=_(
+            "Counts saves of the allocation and the disbursement plan, so two "
+            "editors cannot overwrite."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ProjectQuerySet.as_manager()
     history = PortalHistoricalRecords(
-        excluded_fields=["plan_version"], m2m_fields=["strategies"]
+        excluded_fields=["plan_version", "budget_version"], m2m_fields=["strategies"]
     )
 
     class Meta:
@@ -581,6 +682,13 @@ class Project(models.Model):
             completed_on=self.completed_on,
             on=self.progress_on,
             due_day=settings.REPORT_DUE_DAY,
+        )
+
+    @property
+    def disbursed_of_plan(self) -> Decimal | None:
+        """Disbursed against the disbursement plan in % (needs with_money())."""
+        return progress.of_plan_percent(
+            self.budget_amount, self.disbursed_amount, self.planned_disbursed_percent
         )
 
     def weights_total(self) -> Decimal:
@@ -714,6 +822,179 @@ class PlanRevisionStep(StepFields):
         return f"{self.revision} #{self.number}"
 
 
+class BudgetCategory(models.Model):
+    """A budget category the city uses (งบดำเนินงาน, งบลงทุน…): data admins keep."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name_th = NormalizedCharField(_("name (Thai)"), max_length=200)
+    name_en = NormalizedCharField(_("name (English)"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Inactive categories stay on old projects but are not offered."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("budget category")
+        verbose_name_plural = _("budget categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The name in the active language."""
+        return localized(self.name_th, self.name_en)
+
+
+class BudgetLine(models.Model):
+    """One line of a project's allocation (งบประมาณที่ได้รับจัดสรร): a category,
+    an amount and where the money comes from. The project's budget_amount is the
+    total of its lines (``services.save_budget``)."""
+
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="budget_lines",
+    )
+    number = models.PositiveSmallIntegerField(_("line"))
+    category = models.ForeignKey(
+        BudgetCategory,
+        verbose_name=_("budget category"),
+        on_delete=models.PROTECT,
+        related_name="lines",
+    )
+    amount = models.DecimalField(
+        _("amount (baht)"),
+        max_digits=15,
+        decimal_places=2,
+        validators=MONEY_VALIDATORS,
+    )
+    source = NormalizedCharField(
+        _("source of funds"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example: BMA budget, government subsidy."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project", "number"]
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget allocation")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "number"], name="budget_line_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="budget_line_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} #{self.number}"
+
+
+class DisbursementPlan(models.Model):
+    """One version of a project's disbursement plan: the cumulative % of the
+    allocation planned as disbursed by the end of each month.
+
+    Revised like the work plan (``services.save_disbursement_plan``): once the
+    project has reports or a locked quarter, a change closes the version in force
+    (``valid_until``) and opens a new one from ``services.revision_start``, so a
+    figure read on a past date never moves. Without a version in force on a date,
+    the plan follows the work plan's planned %.
+    """
+
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="disbursement_plans",
+    )
+    number = models.PositiveSmallIntegerField(_("revision"))
+    valid_from = models.DateField(
+        _("in force from"), null=True, blank=True, help_text=_("Empty: from the start.")
+    )
+    valid_until = models.DateField(
+        _("superseded on"), null=True, blank=True, help_text=_("Empty: in force now.")
+    )
+    reason = NormalizedTextField(_("reason for the revision"), blank=True)
+    author = person_field(_("revised by"))
+    created_at = models.DateTimeField(_("saved"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project", "number"]
+        verbose_name = _("disbursement plan")
+        verbose_name_plural = _("disbursement plans")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "number"], name="disbursement_plan_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} d{self.number}"
+
+    @property
+    def is_current(self) -> bool:
+        """The version in force now (or from its start date on)."""
+        return self.valid_until is None
+
+    def as_plan(self) -> progress.MoneyPlan:
+        """The plain values the derived figures read (needs months prefetched)."""
+        return progress.MoneyPlan(
+            self.valid_from,
+            self.valid_until,
+            tuple((m.month_end, m.percent) for m in self.months.all()),
+        )
+
+
+class DisbursementPlanMonth(models.Model):
+    """The cumulative % of the allocation planned as disbursed by a month's end."""
+
+    plan = models.ForeignKey(
+        DisbursementPlan,
+        verbose_name=_("disbursement plan"),
+        on_delete=models.CASCADE,
+        related_name="months",
+    )
+    month_end = models.DateField(_("month end"))
+    percent = models.DecimalField(
+        _("planned disbursed, cumulative (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=PERCENT_VALIDATORS,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "month_end"]
+        verbose_name = _("month of a disbursement plan")
+        verbose_name_plural = _("months of a disbursement plan")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "month_end"], name="disbursement_month_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__gte=0, percent__lte=100),
+                name="disbursement_month_percent_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.month_end}: {self.percent}%"
+
+
 class ProgressUpdateQuerySet(models.QuerySet):
     def published(self) -> ProgressUpdateQuerySet:
         """Approved reports: the only ones public pages and derived figures use."""
@@ -785,6 +1066,22 @@ class ProgressUpdate(Reviewed):
         decimal_places=2,
         validators=PERCENT_VALIDATORS,
     )
+    disbursed = models.DecimalField(
+        _("cumulative disbursed (baht)"),
+        max_digits=15,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=MONEY_VALIDATORS,
+    )
+    committed = models.DecimalField(
+        _("committed (baht)"),
+        max_digits=15,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=MONEY_VALIDATORS,
+    )
     done = NormalizedTextField(_("work done"), blank=True)
     problems = NormalizedTextField(_("problems"), blank=True, none_words=True)
     obstacles = NormalizedTextField(_("obstacles"), blank=True, none_words=True)
@@ -826,6 +1123,14 @@ class ProgressUpdate(Reviewed):
             models.CheckConstraint(
                 condition=Q(percent__gte=0, percent__lte=100),
                 name="progress_update_percent_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(disbursed__isnull=True) | Q(disbursed__gte=0),
+                name="progress_update_disbursed_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(committed__isnull=True) | Q(committed__gte=0),
+                name="progress_update_committed_not_negative",
             ),
         ]
 

@@ -336,3 +336,142 @@ def target_on(
         if in_force(valid_from, valid_until, on):
             found = target
     return found
+
+
+# Money: the allocation, what was disbursed, and the disbursement plan.
+
+
+class MoneyStatus(models.TextChoices):
+    ON_PLAN = "on_plan", _("Disbursing on plan")
+    BEHIND = "money_behind", _("Disbursing behind plan")
+    NO_BUDGET = "no_budget", _("No allocation")
+
+
+@dataclass(frozen=True)
+class MoneyPlan:
+    """One version of a disbursement plan: (month end, cumulative %) pairs, in
+    force from ``valid_from`` (None: the start) until the day before
+    ``valid_until`` (None: open-ended)."""
+
+    valid_from: date | None
+    valid_until: date | None
+    months: Sequence[tuple[date, Decimal]]
+
+
+def latest_amount(
+    updates: Iterable[tuple[date, Decimal | None]], on: date
+) -> Decimal | None:
+    """The cumulative amount of the latest report on or before a date that gives
+    one (None before any)."""
+    latest = max(
+        ((day, amount) for day, amount in updates if day <= on and amount is not None),
+        default=None,
+    )
+    return latest[1] if latest else None
+
+
+def share_percent(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
+    """``part`` as a % of ``whole``, two decimals (None without both or whole 0)."""
+    if part is None or not whole:
+        return None
+    return quantize(part * HUNDRED / whole)
+
+
+def planned_amount(allocation: Decimal | None, planned_pct: Decimal) -> Decimal | None:
+    """The baht planned as disbursed: the planned % of the allocation."""
+    if allocation is None:
+        return None
+    return quantize(allocation * planned_pct / HUNDRED)
+
+
+def of_plan_percent(
+    allocation: Decimal | None, disbursed: Decimal | None, planned_pct: Decimal
+) -> Decimal | None:
+    """Disbursed against the plan in %: 100 means exactly as planned (None without
+    an allocation or before anything was planned)."""
+    return share_percent(
+        disbursed or Decimal(0), planned_amount(allocation, planned_pct)
+    )
+
+
+def planned_disbursed_percent(
+    plans: Sequence[MoneyPlan], work_planned: Decimal, on: date
+) -> Decimal:
+    """The cumulative % of the allocation planned as disbursed on a date.
+
+    From the disbursement plan in force on the date: the figure of the latest
+    month ended by then (0 before the first). With none in force, the plan follows
+    the work plan: ``work_planned``, the planned progress % on the date.
+    """
+    for plan in plans:
+        if in_force(plan.valid_from, plan.valid_until, on):
+            return max(
+                ((day, pct) for day, pct in plan.months if day <= on),
+                default=(on, Decimal(0)),
+            )[1]
+    return work_planned
+
+
+def money_status(
+    allocation: Decimal | None,
+    disbursed_pct: Decimal | None,
+    planned_pct: Decimal,
+    threshold: int,
+) -> MoneyStatus:
+    """Disbursement status: behind when the disbursed % of the allocation falls
+    more than ``threshold`` points below the planned %; none without allocation."""
+    if not allocation:
+        return MoneyStatus.NO_BUDGET
+    if (disbursed_pct or Decimal(0)) - planned_pct < -threshold:
+        return MoneyStatus.BEHIND
+    return MoneyStatus.ON_PLAN
+
+
+@dataclass(frozen=True)
+class Money:
+    """A project's money figures on the date they are read at."""
+
+    on: date
+    allocation: Decimal | None
+    disbursed: Decimal | None
+    committed: Decimal | None
+    disbursed_percent: Decimal | None  # of the allocation
+    planned_percent: Decimal  # of the allocation, planned by the date
+    status: MoneyStatus
+
+    @property
+    def planned_amount(self) -> Decimal | None:
+        """The baht planned as disbursed by the date."""
+        return planned_amount(self.allocation, self.planned_percent)
+
+    @property
+    def of_plan_percent(self) -> Decimal | None:
+        """Disbursed against the plan: 100 means exactly as planned."""
+        return of_plan_percent(self.allocation, self.disbursed, self.planned_percent)
+
+
+def money(
+    *,
+    allocation: Decimal | None,
+    reports: Sequence[tuple[date, Decimal | None, Decimal | None]],
+    plans: Sequence[MoneyPlan],
+    work_planned: Decimal,
+    on: date,
+    threshold: int,
+) -> Money:
+    """All money figures of one project on a date: ``reports`` are the published
+    (date, disbursed, committed) triples, ``plans`` its disbursement plans,
+    ``work_planned`` its planned progress % on the date (the default plan)."""
+    disbursed = latest_amount(((d, amount) for d, amount, _c in reports), on)
+    committed = latest_amount(((d, amount) for d, _a, amount in reports), on)
+    disbursed_pct = share_percent(disbursed, allocation)
+    planned = planned_disbursed_percent(plans, work_planned, on)
+    return Money(
+        on=on,
+        allocation=allocation,
+        disbursed=disbursed,
+        committed=committed,
+        disbursed_percent=disbursed_pct,
+        planned_percent=planned,
+        status=money_status(allocation, disbursed_pct, planned, threshold),
+    )

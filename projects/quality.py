@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from projects import thaicalendar
+from projects import money, thaicalendar
 
 JUMP_LIMIT = Decimal(50)
 OVER_TARGET_FACTOR = Decimal(5)
@@ -32,6 +33,7 @@ class UpdateFact:
     report_date: date
     percent: Decimal
     problems: str = ""
+    disbursed: Decimal | None = None
 
 
 def _label(day: date) -> str:
@@ -40,7 +42,90 @@ def _label(day: date) -> str:
 
 def pair_flags(before: UpdateFact, after: UpdateFact) -> list[Flag]:
     """A fall in cumulative %, or a jump of more than 50 points, from one report
-    to the next."""
+    to the next; and a fall in the cumulative amount disbursed."""
+    return progress_pair_flags(before, after) + disbursed_down(before, after)
+
+
+def disbursed_down(before: UpdateFact, after: UpdateFact) -> list[Flag]:
+    """A fall in the cumulative amount disbursed from one report to the next."""
+    if (
+        before.disbursed is None
+        or after.disbursed is None
+        or after.disbursed >= before.disbursed
+    ):
+        return []
+    return [
+        Flag(
+            "disbursed_down",
+            _("Cumulative disbursed fell from %(before)s to %(after)s on %(date)s.")
+            % {
+                "before": money.baht(before.disbursed),
+                "after": money.baht(after.disbursed),
+                "date": _label(after.report_date),
+            },
+            day=after.report_date,
+        )
+    ]
+
+
+def disbursed_over_allocation(
+    disbursed: Decimal | None, allocation: Decimal | None, day: date | None = None
+) -> list[Flag]:
+    """Cumulative disbursed above the project's allocation."""
+    if disbursed is None or allocation is None or disbursed <= allocation:
+        return []
+    return [
+        Flag(
+            "disbursed_over_allocation",
+            _(
+                "Cumulative disbursed %(disbursed)s exceeds the allocation "
+                "%(allocation)s."
+            )
+            % {
+                "disbursed": money.baht(disbursed),
+                "allocation": money.baht(allocation),
+            },
+            day=day,
+        )
+    ]
+
+
+def money_progress_flags(
+    percent: Decimal | None, disbursed: Decimal | None, allocation: Decimal | None
+) -> list[Flag]:
+    """For evaluators: reported done with little disbursed, or mostly disbursed
+    with little progress (thresholds: DONE_LOW_DISBURSED_PERCENT,
+    SPENT_HIGH_DISBURSED_PERCENT and SPENT_LOW_PROGRESS_PERCENT)."""
+    if percent is None or disbursed is None or not allocation:
+        return []
+    share = disbursed * 100 / allocation
+    if percent >= 100 and share < settings.DONE_LOW_DISBURSED_PERCENT:
+        return [
+            Flag(
+                "done_little_disbursed",
+                _("Reported done, yet only %(share)s%% of the allocation is disbursed.")
+                % {"share": round(share, 2)},
+            )
+        ]
+    if (
+        share >= settings.SPENT_HIGH_DISBURSED_PERCENT
+        and percent < settings.SPENT_LOW_PROGRESS_PERCENT
+    ):
+        return [
+            Flag(
+                "spent_little_progress",
+                _(
+                    "%(share)s%% of the allocation is disbursed, yet progress is "
+                    "only %(percent)s%%."
+                )
+                % {"share": round(share, 2), "percent": percent},
+            )
+        ]
+    return []
+
+
+def progress_pair_flags(before: UpdateFact, after: UpdateFact) -> list[Flag]:
+    """A fall in cumulative %, or a jump of more than 50 points."""
     if after.percent < before.percent:
         return [
             Flag(
@@ -184,6 +269,71 @@ def plan_flags(weights: Sequence[Decimal], milestones: int, steps: int) -> list[
     return flags
 
 
+def allocation_total(
+    amounts: Sequence[Decimal], unsplit: Decimal | None
+) -> Decimal | None:
+    """A project's allocation: the total of its budget lines; a project not split
+    into lines keeps the single amount it was given (``unsplit``)."""
+    return sum(amounts, Decimal(0)) if amounts else unsplit
+
+
+def budget_amount_errors(
+    amount: Decimal | None, line_amounts: Sequence[Decimal]
+) -> list[Flag]:
+    """A budget typed for a project split into lines must be their total."""
+    total = allocation_total(line_amounts, amount)
+    if not line_amounts or amount == total:
+        return []
+    return [
+        Flag(
+            "budget_not_lines_total",
+            _(
+                "The budget is the total of its allocation lines, %(total)s; change "
+                "the lines on the budget page instead."
+            )
+            % {"total": money.baht(total)},
+            "error",
+        )
+    ]
+
+
+def disbursement_plan_errors(
+    months: Sequence[tuple[date, Decimal]], fiscal_year: int
+) -> list[Flag]:
+    """A disbursement plan: month ends inside the fiscal year, each once, cumulative
+    % between 0 and 100 that never falls from one month to the next."""
+    flags: list[Flag] = []
+    first, last = thaicalendar.fiscal_year_bounds(fiscal_year)
+    days = [day for day, _percent in months]
+    if any(not first <= day <= last for day in days):
+        flags += step_day_errors(
+            min(days) if min(days) < first else max(days), fiscal_year
+        )
+    if len(set(days)) != len(days):
+        flags.append(Flag("month_twice", _("A month is given twice."), "error"))
+    ordered = sorted(months)
+    if any(not 0 <= percent <= 100 for _day, percent in ordered):
+        flags.append(
+            Flag(
+                "plan_percent_range",
+                _("A percentage must be between 0 and 100."),
+                "error",
+            )
+        )
+    if any(b[1] < a[1] for a, b in zip(ordered, ordered[1:], strict=False)):
+        flags.append(
+            Flag(
+                "plan_percent_down",
+                _(
+                    "The planned disbursement is cumulative: it must not fall from "
+                    "one month to the next."
+                ),
+                "error",
+            )
+        )
+    return flags
+
+
 def behind_without_problems(behind: bool, latest_problems: str | None) -> list[Flag]:
     """A project behind plan whose latest update says nothing about problems."""
     if behind and latest_problems is not None and not latest_problems:
@@ -269,13 +419,18 @@ def project_flags(
     updates: Sequence[tuple[date, Decimal, str]],
     quarters_scored: Iterable[int],
     today: date,
+    allocation: Decimal | None = None,
+    disbursed: Sequence[Decimal | None] = (),
 ) -> list[Flag]:
     """Every flag of one project: the one list the project page, the data-quality
     report and the evaluators' pages show.
 
     ``steps`` are (weight, start, end) of its current plan, ``updates`` (report
-    date, percent, problems) oldest first, ``behind`` its status on the day read.
+    date, percent, problems) oldest first, ``behind`` its status on the day read,
+    ``disbursed`` the cumulative amount of each update (same order, None where not
+    given) and ``allocation`` the project's budget.
     """
+    amounts = list(disbursed) or [None] * len(updates)
     flags: list[Flag] = []
     for day, _percent, _problems in updates:
         flags += report_date_errors(day, fiscal_year, today)
@@ -286,9 +441,19 @@ def project_flags(
         len(steps),
     )
     flags += update_flags(
-        [UpdateFact(day, percent, problems) for day, percent, problems in updates]
+        [
+            UpdateFact(day, percent, problems, amount)
+            for (day, percent, problems), amount in zip(updates, amounts, strict=True)
+        ]
     )
     flags += behind_without_problems(behind, updates[-1][2] if updates else None)
+    given = [
+        (u[0], u[1], a) for u, a in zip(updates, amounts, strict=True) if a is not None
+    ]
+    if given:
+        day, percent, latest = given[-1]
+        flags += disbursed_over_allocation(latest, allocation, day)
+        flags += money_progress_flags(updates[-1][1], latest, allocation)
     for quarter in quarters_scored:
         reports = sum(
             thaicalendar.fiscal_quarter_of(day) == (fiscal_year, quarter)

@@ -23,7 +23,10 @@ from django.utils import timezone
 from projects import access, approval, quality, thaicalendar
 from projects.cache import bump_data_version
 from projects.models import (
+    BudgetLine,
     Department,
+    DisbursementPlan,
+    DisbursementPlanMonth,
     PlanRevision,
     PlanRevisionStep,
     PlanStep,
@@ -440,6 +443,175 @@ def _start_revision(
     stamp(revision, user)
     revision.save()
     return revision
+
+
+@dataclass(frozen=True)
+class BudgetLineValues:
+    """One line of the allocation as the person typed it."""
+
+    category_id: int
+    amount: Decimal
+    source: str = ""
+
+
+def save_budget(
+    *,
+    project: Project,
+    user,
+    lines: Sequence[BudgetLineValues],
+    version: int,
+    citizen_benefit: str | None = None,
+    today: date | None = None,
+) -> Project:
+    """Replace the project's allocation lines; its budget_amount becomes their
+    total (None with no lines). ``citizen_benefit`` changes that text too. A
+    closed fiscal year's budget cannot change."""
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        if locked.budget_version != version:
+            raise ConflictError
+        check_year_open(fiscal_year=locked.fiscal_year, today=today)
+        existing = list(locked.budget_lines.order_by("number"))
+        rows = [(line.category_id, line.amount, line.source) for line in existing]
+        typed = [(line.category_id, line.amount, line.source) for line in lines]
+        if rows != typed:
+            for line in existing:
+                stamp(line, user)
+                line.delete()
+            for number, values in enumerate(lines, start=1):
+                line = BudgetLine(
+                    project=locked,
+                    number=number,
+                    category_id=values.category_id,
+                    amount=values.amount,
+                    source=values.source,
+                )
+                stamp(line, user)
+                line.save()
+        locked.budget_amount = quality.allocation_total(
+            [values.amount for values in lines], locked.budget_amount
+        )
+        if citizen_benefit is not None:
+            locked.citizen_benefit = citizen_benefit
+        locked.budget_version += 1
+        stamp(locked, user)
+        locked.save()
+    return locked
+
+
+def save_money(
+    *,
+    project: Project,
+    user,
+    lines: Sequence[BudgetLineValues],
+    months: Sequence[tuple[date, Decimal]] | None,
+    version: int,
+    citizen_benefit: str | None = None,
+    reason: str = "",
+    today: date | None = None,
+) -> tuple[Project, DisbursementPlan | None]:
+    """The budget page's save, in one transaction: the allocation lines (and what
+    citizens get), then the disbursement plan unless ``months`` is None (the plan
+    keeps following the work plan)."""
+    with transaction.atomic():
+        saved = save_budget(
+            project=project,
+            user=user,
+            lines=lines,
+            version=version,
+            citizen_benefit=citizen_benefit,
+            today=today,
+        )
+        plan = None
+        if months is not None:
+            plan = save_disbursement_plan(
+                project=saved,
+                user=user,
+                months=months,
+                version=saved.budget_version,
+                reason=reason,
+                today=today,
+            )
+    return saved, plan
+
+
+def save_disbursement_plan(
+    *,
+    project: Project,
+    user,
+    months: Sequence[tuple[date, Decimal]],
+    version: int,
+    reason: str = "",
+    today: date | None = None,
+) -> DisbursementPlan | None:
+    """Replace the disbursement plan with ``months``: (month end, cumulative %).
+
+    The same rules as the work plan (``save_plan``): before the project has
+    reports or a locked quarter the plan in force is changed in place; after that
+    (``plan_needs_revision``) a change needs a reason, and the plan in force (its
+    own version, or the default that follows the work plan) stays in force until
+    ``revision_start``. Returns the version made or changed, if any.
+    """
+    today = today or timezone.localdate()
+    errors = quality.disbursement_plan_errors(months, project.fiscal_year)
+    if errors:
+        raise RuleError(errors)
+    wanted = sorted(months)
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        if locked.budget_version != version:
+            raise ConflictError
+        check_year_open(fiscal_year=locked.fiscal_year, today=today)
+        plans = list(locked.disbursement_plans.select_for_update().order_by("number"))
+        current = plans[-1] if plans and plans[-1].is_current else None
+        if (
+            current is not None
+            and [(m.month_end, m.percent) for m in current.months.order_by("month_end")]
+            == wanted
+        ):
+            Project.objects.filter(pk=locked.pk).update(
+                budget_version=F("budget_version") + 1
+            )
+            return None
+        if plan_needs_revision(locked):
+            if not reason.strip():
+                raise ReasonRequiredError
+            start = revision_start(
+                fiscal_year=locked.fiscal_year,
+                department_id=locked.department_id,
+                today=today,
+            )
+            if current is not None:
+                start = max(start, current.valid_from or start)
+                current.valid_until = start
+                stamp(current, user)
+                current.save()
+            plan = DisbursementPlan(
+                project=locked,
+                number=len(plans) + 1,
+                valid_from=start,
+                reason=reason.strip(),
+                author=user,
+            )
+        elif current is not None:
+            plan = current
+            for month in list(plan.months.all()):
+                stamp(month, user)
+                month.delete()
+        else:
+            plan = DisbursementPlan(project=locked, number=1, author=user)
+        stamp(plan, user)
+        plan.save()
+        for month_end, percent in wanted:
+            month = DisbursementPlanMonth(
+                plan=plan, month_end=month_end, percent=percent
+            )
+            stamp(month, user)
+            month.save()
+        Project.objects.filter(pk=locked.pk).update(
+            budget_version=F("budget_version") + 1
+        )
+    return plan
 
 
 def save_project(

@@ -33,6 +33,7 @@ urlpatterns = [
         name="return-result",
     ),
     path("projects/<str:code>/plan/", views.plan_edit, name="plan-edit"),
+    path("projects/<str:code>/budget/", views.budget_edit, name="budget-edit"),
     path("projects/<str:code>/updates/new/", views.update_create, name="update-create"),
     path(
         "projects/<str:code>/updates/<int:pk>/edit/",

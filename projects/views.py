@@ -35,7 +35,9 @@ from projects import (
 )
 from projects.cache import cached, public_page
 from projects.forms import (
+    BudgetFormSet,
     FiscalYearField,
+    MoneyPlanForm,
     PlanFormSet,
     PlanSaveForm,
     ProgressUpdateForm,
@@ -44,7 +46,7 @@ from projects.forms import (
     VersionForm,
 )
 from projects.models import Department, ProgressUpdate, Project
-from reports import charts
+from reports import charts, dashboard
 
 PAGE_SIZE = 25
 
@@ -125,6 +127,9 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
         )
         for day in months
     ]
+    money_context = _money_context(
+        project, figures, published, revisions, steps, months, actual_points, lang
+    )
     kpis = []
     for indicator in indicators:
         rows = indicator.quarter_rows(criteria)
@@ -153,6 +158,8 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
             updates=[(u.report_date, u.percent, u.problems) for u in updates],
             quarters_scored=[e.quarter for e in evaluations],
             today=today,
+            allocation=project.budget_amount,
+            disbursed=[u.disbursed for u in updates],
         )
         for item in kpis:
             for row in item["rows"]:
@@ -220,6 +227,56 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
             baseline_points=baseline_points,
         ),
         "timeline_figure": charts.plan_timeline(steps, lang),
+        **money_context,
+    }
+
+
+def _money_context(
+    project: Project,
+    figures: progress.Figures,
+    published: list[ProgressUpdate],
+    revisions: list[progress.Revision],
+    steps: list,
+    months: list[date],
+    actual_points: list,
+    lang: str,
+) -> dict:
+    """The project's money beside its progress: allocation lines, the money figures
+    on the reading date, the month table and the money S-curve (two queries)."""
+    lines = list(project.budget_lines.select_related("category"))
+    disbursement_plans = list(
+        project.disbursement_plans.select_related("author").prefetch_related("months")
+    )
+    plans = [plan.as_plan() for plan in disbursement_plans]
+    reports = [(u.report_date, u.disbursed, u.committed) for u in published]
+    threshold = settings.DISBURSEMENT_BEHIND_THRESHOLD
+
+    def money_on(day: date) -> progress.Money:
+        return progress.money(
+            allocation=project.budget_amount,
+            reports=reports,
+            plans=plans,
+            work_planned=progress.planned_in_force(revisions, steps, day),
+            on=day,
+            threshold=threshold,
+        )
+
+    money_rows = [money_on(day) for day in months]
+    shown = [m for m in money_rows if m.on <= figures.on]
+    return {
+        "budget_lines": lines,
+        "disbursement_plans": disbursement_plans,
+        "money": money_on(figures.on),
+        "money_rows": money_rows,
+        "money_figure": charts.money_curve(
+            [(m.on, m.planned_percent) for m in money_rows],
+            [(m.on, m.disbursed_percent) for m in shown if m.disbursed is not None],
+            actual_points,
+            lang,
+            today=figures.on,
+        )
+        if project.budget_amount
+        else None,
     }
 
 
@@ -399,6 +456,108 @@ def update_delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     )
 
 
+def _money_initial(project: Project, month_ends: list[date]) -> dict:
+    """The budget page's first values: the plan in force now, or the default one
+    that follows the work plan."""
+    current = (
+        project.disbursement_plans.filter(valid_until__isnull=True)
+        .prefetch_related("months")
+        .first()
+    )
+    initial = {
+        "version": project.budget_version,
+        "citizen_benefit": project.citizen_benefit,
+        "follow_work_plan": current is None,
+    }
+    for index, day in enumerate(month_ends):
+        if current is not None:
+            value = progress.planned_disbursed_percent([current.as_plan()], 0, day)
+        else:
+            value = project.planned_percent(day)
+        initial[f"month_{index}"] = value
+    return initial
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def budget_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """The allocation lines, what citizens get and the disbursement plan."""
+    project = _project_for_edit(request, code)
+    month_ends = [
+        thaicalendar.month_end(year, month)
+        for year, month in thaicalendar.fiscal_months(project.fiscal_year)
+    ]
+    lines = list(project.budget_lines.select_related("category"))
+    data = request.POST if request.method == "POST" else None
+    formset = BudgetFormSet(
+        data,
+        initial=[
+            {"category": line.category, "amount": line.amount, "source": line.source}
+            for line in lines
+        ],
+        prefix="lines",
+    )
+    form = MoneyPlanForm(
+        data, initial=_money_initial(project, month_ends), month_ends=month_ends
+    )
+    conflict = False
+    if data is not None and formset.is_valid() and form.is_valid():
+        follow = form.cleaned_data["follow_work_plan"] and not (
+            project.disbursement_plans.exists()
+        )
+        try:
+            _saved, plan = services.save_money(
+                project=project,
+                user=request.user,
+                lines=[
+                    services.BudgetLineValues(
+                        category_id=row["category"].pk,
+                        amount=row["amount"],
+                        source=row["source"],
+                    )
+                    for row in formset.lines()
+                ],
+                months=None if follow else form.months(),
+                version=form.cleaned_data["version"],
+                citizen_benefit=form.cleaned_data["citizen_benefit"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.ConflictError:
+            conflict = True
+        except services.LockedError as error:
+            form.add_error(None, str(error))
+        except services.ReasonRequiredError:
+            form.add_error(
+                "reason",
+                _(
+                    "Give the reason for revising the disbursement plan: the project "
+                    "already has reports, so the plan in force is kept beside the "
+                    "new one."
+                ),
+            )
+        except services.RuleError as error:
+            for flag in error.flags:
+                form.add_error(None, flag.message)
+        else:
+            messages.success(request, _("The budget and disbursement plan were saved."))
+            return redirect(f"{project.get_absolute_url()}#money")
+    return render(
+        request,
+        "projects/budget_form.html",
+        {
+            "project": project,
+            "fiscal_year": project.fiscal_year,
+            "formset": formset,
+            "form": form,
+            "conflict": conflict,
+            "needs_revision": services.plan_needs_revision(project),
+            "has_plan": project.disbursement_plans.exists(),
+            "year_lock": access.year_lock(project.fiscal_year),
+        },
+        status=409 if conflict else 200,
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
@@ -564,7 +723,10 @@ def filtered_projects(
     fiscal_year = filters.get("fy") or selected_fiscal_year(request)
     on = reading_date(fiscal_year)
     projects = form.apply(
-        Project.objects.for_fiscal_year(fiscal_year).visible_list().with_progress(on),
+        Project.objects.for_fiscal_year(fiscal_year)
+        .visible_list()
+        .with_progress(on)
+        .with_money(on),
         filters,
         on,
     )
@@ -573,7 +735,9 @@ def filtered_projects(
 
 @require_safe
 @access.public_read
-@public_page("fy", "q", "department", "status", "kind", "strategy", "sort", "page")
+@public_page(
+    "fy", "q", "department", "status", "kind", "strategy", "sort", "page", "money"
+)
 def project_list(request: HttpRequest) -> HttpResponse:
     form, filters, fiscal_year, on, projects = filtered_projects(request)
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -626,8 +790,9 @@ def department_detail(request: HttpRequest, code: str) -> HttpResponse:
     fiscal_year = selected_fiscal_year(request)
     on = reading_date(fiscal_year)
     lang = get_language() or "th"
-    annotated = department.projects.for_fiscal_year(fiscal_year).with_progress(on)
-    projects = list(annotated.order_by("code"))
+    base = department.projects.for_fiscal_year(fiscal_year)
+    annotated = base.with_progress(on)
+    projects = list(annotated.with_money(on).order_by("code"))
     summary = annotated.progress_summary()
     statuses = {status: summary[status] for status in progress.Status.values}
     indicators = [
@@ -656,6 +821,7 @@ def department_detail(request: HttpRequest, code: str) -> HttpResponse:
                 ],
                 lang,
             ),
+            **dashboard.money_context(base, fiscal_year, on, [], lang, by_month=False),
         },
     )
 

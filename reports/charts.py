@@ -30,7 +30,7 @@ from typing import Any, NamedTuple, Protocol
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from projects import thaicalendar
+from projects import money, thaicalendar
 from projects.progress import Status
 
 Figure = dict[str, Any]
@@ -436,6 +436,98 @@ def s_curve(
             }
         ]
     return {"data": data, "layout": layout}
+
+
+PLANNED_DISBURSEMENT = _("Planned disbursement")
+DISBURSED = _("Disbursed")
+WORK_PROGRESS = _("Work progress")
+MONEY_COLOUR = "#0f766e"
+
+
+def money_curve(
+    planned_points: Sequence[tuple[date, Number]],
+    disbursed_points: Sequence[tuple[date, Number]],
+    progress_points: Sequence[tuple[date, Number]],
+    lang: str,
+    today: date | None = None,
+) -> Figure:
+    """Money beside progress: planned and actual disbursement as % of the
+    allocation, with the work's actual % for comparison, over the year."""
+    figure = s_curve(planned_points, disbursed_points, lang, today=today)
+    if not figure["data"]:
+        return figure
+    with override(lang):
+        names = (str(PLANNED_DISBURSEMENT), str(DISBURSED), str(WORK_PROGRESS))
+    planned, disbursed = figure["data"]
+    for trace, name, colour in (
+        (planned, names[0], PLANNED_COLOUR),
+        (disbursed, names[1], MONEY_COLOUR),
+    ):
+        trace["name"] = name
+        trace["line"]["color"] = trace["marker"]["color"] = colour
+        trace["hovertemplate"] = f"{name}<br>%{{text}}: %{{y:.2f}}%<extra></extra>"
+    points = sorted(progress_points)
+    figure["data"].append(
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": names[2],
+            "x": [day.isoformat() for day, _value in points],
+            "y": [_num(value) for _day, value in points],
+            "text": [
+                thaicalendar.format_date(day, "short", lang) for day, _v in points
+            ],
+            "line": {
+                "color": ACTUAL_COLOUR,
+                "width": 1.5,
+                "dash": "dot",
+                "shape": "hv",
+            },
+            "hovertemplate": f"{names[2]}<br>%{{text}}: %{{y:.2f}}%<extra></extra>",
+        }
+    )
+    return figure
+
+
+def money_by_department(
+    rows: Sequence[tuple[str, Number, Number, Number]], lang: str
+) -> Figure:
+    """Allocated, planned to date and disbursed per department, in millions of
+    baht: rows of (label, allocated, planned, disbursed)."""
+    if not rows:
+        return empty_figure(lang)
+    with override(lang):
+        names = (str(ALLOCATED), str(PLANNED_DISBURSEMENT), str(DISBURSED))
+        unit = str(MILLION_BAHT)
+    labels = [_shorten(plain(label)) for label, *_values in rows]
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": name,
+            "y": labels,
+            "x": [money.millions(values[index]) for _label, *values in rows],
+            "marker": {"color": colour},
+            "hovertemplate": f"{name}<br>%{{y}}: %{{x:,.2f}} {unit}<extra></extra>",
+        }
+        for index, (name, colour) in enumerate(
+            zip(names, (MUTED_COLOUR, PLANNED_COLOUR, MONEY_COLOUR), strict=True)
+        )
+    ]
+    layout = _layout(
+        figure_height(len(rows) * 3, per_row=12, minimum=220),
+        barmode="group",
+        margin={"l": 8, "r": 16, "t": 40, "b": 48, "pad": 4},
+        showlegend=True,
+        legend=_legend(),
+        xaxis=_axis(title={"text": unit}, rangemode="tozero"),
+        yaxis=_axis(automargin=True, autorange="reversed"),
+    )
+    return {"data": data, "layout": layout}
+
+
+ALLOCATED = _("Allocated")
+MILLION_BAHT = _("million baht")
 
 
 def plan_timeline(

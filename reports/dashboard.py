@@ -11,14 +11,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import (
     Avg,
     Count,
+    F,
     IntegerField,
     OuterRef,
     QuerySet,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -33,6 +36,7 @@ from indicators.models import (
 )
 from projects import progress, thaicalendar
 from projects.models import Department, ProjectEvaluation, localized
+from reports import charts
 
 QUARTERS = (1, 2, 3, 4)
 
@@ -331,3 +335,210 @@ def kpi_report_rows(
         band = _band(indicator, achievement)
         rows.append(KpiReportRow(indicator, achievement, band, quarters))
     return rows
+
+
+# Money: allocated, planned and disbursed, city-wide, by department, by state.
+
+
+class WorkState(models.TextChoices):
+    """How the dashboards count projects beside their money (the city's own
+    dashboards: done, in progress, behind, not reported)."""
+
+    DONE = "done", _("Done")
+    IN_PROGRESS = "in_progress", _("In progress")
+    BEHIND = "behind", _("Behind plan")
+    NOT_REPORTED = "not_reported", _("Not reported")
+
+
+def work_state(actual: Decimal | None, planned: Decimal, threshold: int) -> WorkState:
+    """A project's state for the money dashboards, from progress.status."""
+    if actual is None:
+        return WorkState.NOT_REPORTED
+    status = progress.status(actual, planned, threshold)
+    if status == progress.Status.COMPLETE:
+        return WorkState.DONE
+    if status == progress.Status.BEHIND:
+        return WorkState.BEHIND
+    return WorkState.IN_PROGRESS
+
+
+@dataclass
+class MoneyTotals:
+    """Sums of projects' money: allocation, planned to date, disbursed."""
+
+    count: int = 0
+    allocated: Decimal = Decimal(0)
+    planned: Decimal = Decimal(0)
+    disbursed: Decimal = Decimal(0)
+    behind: int = 0
+
+    def add(
+        self,
+        allocation: Decimal | None,
+        planned_percent: Decimal,
+        disbursed: Decimal | None,
+        money_status: str,
+    ) -> None:
+        self.count += 1
+        self.allocated += allocation or Decimal(0)
+        self.planned += progress.planned_amount(allocation, planned_percent) or 0
+        self.disbursed += disbursed or Decimal(0)
+        self.behind += money_status == progress.MoneyStatus.BEHIND
+
+    @property
+    def disbursed_percent(self) -> Decimal | None:
+        """Disbursed as a % of the allocation."""
+        return progress.share_percent(self.disbursed, self.allocated)
+
+    @property
+    def of_plan_percent(self) -> Decimal | None:
+        """Disbursed against the plan to date, in %."""
+        return progress.share_percent(self.disbursed, self.planned)
+
+
+@dataclass
+class MoneyOverview:
+    totals: MoneyTotals
+    by_department: list[tuple[Department, MoneyTotals]]
+    by_state: list[tuple[WorkState, MoneyTotals]]
+
+
+def money_overview(projects: QuerySet, on: date) -> MoneyOverview:
+    """The money of projects on a date: totals, per department (largest allocation
+    first) and per work state, in one query."""
+    threshold = settings.BEHIND_THRESHOLD
+    rows = (
+        projects.with_progress(on)
+        .with_money(on)
+        .order_by()
+        .values_list(
+            "department",
+            "department__code",
+            "department__name_th",
+            "department__name_en",
+            "department__short_name",
+            "actual_percent",
+            "planned_percent",
+            "budget_amount",
+            "planned_disbursed_percent",
+            "disbursed_amount",
+            "money_status",
+        )
+    )
+    totals = MoneyTotals()
+    departments: dict[int, tuple[Department, MoneyTotals]] = {}
+    states = {state: MoneyTotals() for state in WorkState}
+    for pk, code, name_th, name_en, short_name, actual, planned, *money in rows:
+        totals.add(*money)
+        if pk not in departments:
+            department = Department(
+                pk=pk,
+                code=code,
+                name_th=name_th,
+                name_en=name_en,
+                short_name=short_name,
+            )
+            departments[pk] = (department, MoneyTotals())
+        departments[pk][1].add(*money)
+        states[work_state(actual, planned, threshold)].add(*money)
+    by_department = sorted(
+        departments.values(), key=lambda pair: (-pair[1].allocated, pair[0].code)
+    )
+    return MoneyOverview(totals, by_department, list(states.items()))
+
+
+@dataclass(frozen=True)
+class MoneyPoint:
+    """City-wide money at a month end: planned and (up to the reading date)
+    disbursed, in baht."""
+
+    day: date
+    allocated: Decimal
+    planned: Decimal
+    disbursed: Decimal | None
+
+
+def money_over_year(projects: QuerySet, fiscal_year: int, on: date) -> list[MoneyPoint]:
+    """Planned and disbursed baht at each month end, in one query (UNION ALL of
+    one ``with_money(day)`` aggregate a day, as ``progress_over_year``)."""
+    days = progress_days(fiscal_year, on)
+    parts = [
+        projects.with_progress(day)
+        .with_money(day)
+        .order_by()
+        .annotate(point=Value(index, output_field=IntegerField()))
+        .values("point")
+        .annotate(
+            count=Count("pk"),
+            allocated=Sum("budget_amount"),
+            planned=Sum(
+                F("budget_amount") * F("planned_disbursed_percent") / progress.HUNDRED,
+                output_field=models.DecimalField(max_digits=20, decimal_places=4),
+            ),
+            disbursed=Sum("disbursed_amount"),
+        )
+        for index, day in enumerate(days)
+    ]
+    rows = {row["point"]: row for row in parts[0].union(*parts[1:], all=True)}
+    if not any(row["count"] for row in rows.values()):
+        return []
+    return [
+        MoneyPoint(
+            day=day,
+            allocated=_decimal(rows[index]["allocated"]),
+            planned=_decimal(rows[index]["planned"]),
+            disbursed=_decimal(rows[index]["disbursed"]) if day <= on else None,
+        )
+        for index, day in enumerate(days)
+    ]
+
+
+def money_context(
+    base: QuerySet,
+    fiscal_year: int,
+    on: date,
+    points: list,
+    lang: str,
+    *,
+    by_month: bool = True,
+) -> dict:
+    """Allocated, planned and disbursed money of the projects: totals, by work
+    state, by department and (``by_month``) by month, with their charts (two
+    queries, one without the months)."""
+    overview = money_overview(base, on)
+    # The month series costs as much as progress_over_year (a with_money() per
+    # month end); pages that do not show the year's curve leave it out.
+    money_points = money_over_year(base, fiscal_year, on) if by_month else []
+    return {
+        "money": overview,
+        "money_points": money_points,
+        "money_figure": charts.money_curve(
+            [
+                (p.day, progress.share_percent(p.planned, p.allocated) or 0)
+                for p in money_points
+            ],
+            [
+                (p.day, progress.share_percent(p.disbursed, p.allocated) or 0)
+                for p in money_points
+                if p.disbursed is not None
+            ],
+            [(p.day, p.actual) for p in points if p.actual is not None],
+            lang,
+            today=on,
+        )
+        if overview.totals.allocated and money_points
+        else None,
+        "money_department_figure": charts.money_by_department(
+            [
+                (
+                    department.short_name or department.code,
+                    sums.allocated,
+                    sums.planned,
+                    sums.disbursed,
+                )
+                for department, sums in overview.by_department
+                if sums.allocated
+            ][:15],
+            lang,
+        ),
+    }

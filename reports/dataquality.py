@@ -46,6 +46,9 @@ ANCHORS = {
     "weights_total": "plan-heading",
     "all_milestones": "plan-heading",
     "scored_no_report": "evaluation-heading",
+    "disbursed_over_allocation": "money",
+    "done_little_disbursed": "money",
+    "spent_little_progress": "money",
 }
 UPDATES_ANCHOR = "updates-heading"
 
@@ -96,12 +99,14 @@ def collect(
     ):
         steps[project_id].append(tuple(step))
     updates: dict[int, list[tuple]] = defaultdict(list)
+    disbursed: dict[int, list] = defaultdict(list)
     for project_id, *update in (
         ProgressUpdate.objects.filter(**mine)
         .order_by("project_id", "report_date")
-        .values_list("project_id", "report_date", "percent", "problems")
+        .values_list("project_id", "report_date", "percent", "problems", "disbursed")
     ):
-        updates[project_id].append(tuple(update))
+        updates[project_id].append(tuple(update[:3]))
+        disbursed[project_id].append(update[3])
     scored: dict[int, list[int]] = defaultdict(list)
     for project_id, quarter in (
         ProjectEvaluation.objects.filter(**mine)
@@ -132,6 +137,8 @@ def collect(
             updates=updates[project.pk],
             quarters_scored=scored[project.pk],
             today=today,
+            allocation=project.budget_amount,
+            disbursed=disbursed[project.pk],
         ):
             group(project.department).rows.append(
                 FlagRow(

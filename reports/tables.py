@@ -39,10 +39,14 @@ def _rounded(value: Decimal | float | None) -> Decimal | None:
 
 
 def projects_table(projects: QuerySet, name: str) -> Table:
-    """The project list's rows: ``visible_list().with_progress(on)``, filtered."""
+    """The project list's rows: ``visible_list().with_progress(on).with_money(on)``,
+    filtered."""
     # Words are translated once, not once a row: a 10,000-row export feels it.
     kinds = {value: str(label) for value, label in Project.Kind.choices}
     statuses = {value: str(label) for value, label in progress.Status.choices}
+    money_statuses = {
+        value: str(label) for value, label in progress.MoneyStatus.choices
+    }
     overdue = {True: yes_no(True), False: yes_no(False)}
 
     # Only the columns written: the rows stay the page's, the transfer shrinks.
@@ -79,6 +83,12 @@ def projects_table(projects: QuerySet, name: str) -> Table:
                 project.last_report_date,
                 project.officer_name,
                 project.budget_amount,
+                project.disbursed_amount,
+                project.committed_amount,
+                _rounded(project.disbursed_percent),
+                _rounded(project.planned_disbursed_percent),
+                _rounded(project.disbursed_of_plan),
+                money_statuses.get(project.money_status, project.money_status),
             ]
 
     return Table(
@@ -101,6 +111,12 @@ def projects_table(projects: QuerySet, name: str) -> Table:
             Column(_("Last report"), DATE, 13),
             Column(_("Responsible officer"), TEXT, 28),
             Column(_("Budget (baht)"), NUMBER, 16),
+            Column(_("Cumulative disbursed (baht)"), NUMBER, 16),
+            Column(_("Committed (baht)"), NUMBER, 16),
+            Column(_("Disbursed of the allocation (%)"), NUMBER, 12),
+            Column(_("Planned disbursed (%)"), NUMBER, 12),
+            Column(_("Disbursed against plan (%)"), NUMBER, 12),
+            Column(_("Disbursement status"), TEXT, 16),
         ],
         rows=rows(),
     )

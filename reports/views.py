@@ -73,6 +73,7 @@ def _summary_context(
     bands = [(band.value, band.label, counts[band.value]) for band in dashboard.Band]
     scores = dashboard.evaluation_scores(fiscal_year, department)
     return {
+        **dashboard.money_context(base, fiscal_year, on, points, lang),
         "fiscal_year": fiscal_year,
         "on": on,
         "department": department,
@@ -157,6 +158,7 @@ def department_print(request: HttpRequest, code: str) -> HttpResponse:
     projects = list(
         department.projects.for_fiscal_year(fiscal_year)
         .with_progress(on)
+        .with_money(on)
         .annotate(
             score=Subquery(latest.values("score")[:1]),
             score_quarter=Subquery(latest.values("quarter")[:1]),

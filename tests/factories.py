@@ -14,7 +14,11 @@ from indicators.models import (
     IndicatorResult,
 )
 from projects.models import (
+    BudgetCategory,
+    BudgetLine,
     Department,
+    DisbursementPlan,
+    DisbursementPlanMonth,
     PlanStep,
     Profile,
     ProgressUpdate,
@@ -99,6 +103,45 @@ class ProgressUpdateFactory(factory.django.DjangoModelFactory):
     report_date = date(2020, 1, 15)
     percent = Decimal(30)
     done = "ดำเนินการตามแผน"
+
+
+class BudgetCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BudgetCategory
+        django_get_or_create = ("code",)
+
+    code = "operating"
+    name_th = "งบดำเนินงาน"
+    name_en = "Operating"
+    order = 20
+
+
+class BudgetLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BudgetLine
+
+    project = factory.SubFactory(ProjectFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    category = factory.SubFactory(BudgetCategoryFactory)
+    amount = Decimal(1_000_000)
+    source = "งบประมาณกรุงเทพมหานคร"
+
+
+class DisbursementPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DisbursementPlan
+
+    project = factory.SubFactory(ProjectFactory)
+    number = factory.Sequence(lambda n: n + 1)
+
+
+class DisbursementPlanMonthFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DisbursementPlanMonth
+
+    plan = factory.SubFactory(DisbursementPlanFactory)
+    month_end = date(2020, 9, 30)
+    percent = Decimal(100)
 
 
 class ProjectEvaluationFactory(factory.django.DjangoModelFactory):

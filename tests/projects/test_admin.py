@@ -13,7 +13,10 @@ from django.db import models
 from django.urls import reverse
 
 from projects.models import (
+    BudgetCategory,
+    BudgetLine,
     Department,
+    DisbursementPlan,
     FiscalYearReopening,
     PlanRevision,
     PlanStep,
@@ -25,7 +28,10 @@ from projects.models import (
     StrategyNode,
 )
 from tests.factories import (
+    BudgetCategoryFactory,
+    BudgetLineFactory,
     DepartmentFactory,
+    DisbursementPlanFactory,
     PlanStepFactory,
     ProgressUpdateFactory,
     ProjectEvaluationFactory,
@@ -91,6 +97,13 @@ def build_reopenings(n: int) -> list[FiscalYearReopening]:
     ]
 
 
+def build_categories(n: int) -> list[BudgetCategory]:
+    return [
+        BudgetCategoryFactory(code=f"test-{number}", name_th=f"หมวด {number}")
+        for number in range(n)
+    ]
+
+
 def build_projects(n: int) -> list[Project]:
     return [ProjectFactory() for _ in range(n)]
 
@@ -106,6 +119,7 @@ BUILDERS: dict[type[models.Model], tuple[Callable[[int], list], int]] = {
     ProjectEvaluation: (build_evaluations, 8),
     QuarterLock: (build_locks, 8),
     FiscalYearReopening: (build_reopenings, 6),
+    BudgetCategory: (build_categories, 5),
     User: (build_users, 5),
 }
 # Written only through the portal's pages, where their rules live: the admin shows.
@@ -335,6 +349,8 @@ def test_project_change_page_shows_steps_updates_and_evaluations(admin_client):
     assert inline_models(response) == [
         PlanStep,
         PlanRevision,
+        BudgetLine,
+        DisbursementPlan,
         ProgressUpdate,
         ProjectEvaluation,
     ]
@@ -342,7 +358,7 @@ def test_project_change_page_shows_steps_updates_and_evaluations(admin_client):
         f.formset.initial_form_count()
         for f in response.context["inline_admin_formsets"]
     ]
-    assert initial_rows == [2, 0, 1, 1]
+    assert initial_rows == [2, 0, 0, 0, 1, 1]
     assert "สำรวจพื้นที่แล้ว" in response.content.decode()
 
 
@@ -359,11 +375,21 @@ def test_project_change_page_query_count_does_not_grow_with_rows(
         ProjectEvaluationFactory(
             project=project, quarter=number, evaluator=UserFactory()
         )
+        BudgetLineFactory(project=project, number=number)
+        DisbursementPlanFactory(project=project, number=number, author=UserFactory())
     ContentType.objects.clear_cache()
-    with django_assert_num_queries(10):
+    # +2 for the budget lines and disbursement plans inlines (issue 18).
+    with django_assert_num_queries(12):
         response = admin_client.get(admin_url(Project, "change", project.pk))
     formsets = response.context["inline_admin_formsets"]
-    assert [f.formset.initial_form_count() for f in formsets] == [rows, 0, rows, rows]
+    assert [f.formset.initial_form_count() for f in formsets] == [
+        rows,
+        0,
+        rows,
+        rows,
+        rows,
+        rows,
+    ]
 
 
 def test_the_project_page_cannot_add_updates_past_their_rules(admin_client):
@@ -495,7 +521,14 @@ def test_project_added_with_objectives_one_per_line(admin_client):
             "targets": "",
             **{
                 f"{prefix}-{key}": value
-                for prefix in ("steps", "plan_revisions", "updates", "evaluations")
+                for prefix in (
+                    "steps",
+                    "plan_revisions",
+                    "budget_lines",
+                    "disbursement_plans",
+                    "updates",
+                    "evaluations",
+                )
                 for key, value in {
                     "TOTAL_FORMS": "0",
                     "INITIAL_FORMS": "0",

@@ -140,6 +140,8 @@ class TestRecords:
         assert names == [
             "report_date",
             "percent",
+            "disbursed",
+            "committed",
             "done",
             "problems",
             "obstacles",

@@ -9,7 +9,10 @@ from django.utils import translation
 
 from projects.models import PlanRevision, PlanRevisionStep
 from tests.factories import (
+    BudgetLineFactory,
     DepartmentFactory,
+    DisbursementPlanFactory,
+    DisbursementPlanMonthFactory,
     EvaluationCriterionFactory,
     IndicatorEvaluationFactory,
     IndicatorFactory,
@@ -207,11 +210,14 @@ class TestProjectDetail:
     def test_query_count_does_not_grow_with_rows(
         self, client, django_assert_num_queries, size
     ):
-        project = ProjectFactory()
+        project = ProjectFactory(budget_amount=Decimal(size * 1_000_000))
         for number in range(1, size + 1):
             PlanStepFactory(project=project, number=number, weight=Decimal(100) / size)
             ProgressUpdateFactory(
-                project=project, report_date=date(2020, number, 1), percent=number
+                project=project,
+                report_date=date(2020, number, 1),
+                percent=number,
+                disbursed=Decimal(number * 1000),
             )
             ProjectEvaluationFactory(project=project, quarter=number)
             pillar = StrategyNodeFactory()
@@ -235,9 +241,22 @@ class TestProjectDetail:
                 planned_start=date(2019, 10, 1),
                 planned_end=date(2020, 9, 30),
             )
+        for number in range(1, size + 1):
+            BudgetLineFactory(project=project, number=number)
+            plan = DisbursementPlanFactory(
+                project=project,
+                number=number,
+                valid_from=date(2019, 10, number) if number > 1 else None,
+                valid_until=date(2019, 10, number + 1) if number < size else None,
+            )
+            for month in range(1, size + 1):
+                DisbursementPlanMonthFactory(
+                    plan=plan, month_end=date(2020, month, 28), percent=month * 10
+                )
         # 12 before revisions, + plan revisions and their steps, + KPI target
-        # revisions (prefetched for the quarter targets).
-        with django_assert_num_queries(15):
+        # revisions (prefetched for the quarter targets), + budget lines,
+        # disbursement plans and their months (issue 18).
+        with django_assert_num_queries(18):
             response = client.get(project.get_absolute_url())
             assert response.status_code == 200
         assert response.content.decode().count("data-revision=") == size
@@ -405,7 +424,8 @@ class TestDepartments:
             DepartmentFactory()
         with django_assert_num_queries(3):
             client.get("/departments/", {"fy": 2563})
-        with django_assert_num_queries(5):
+        # +1 for the money section (issue 18): the money rows.
+        with django_assert_num_queries(6):
             client.get(department.get_absolute_url(), {"fy": 2563})
 
 

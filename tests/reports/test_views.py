@@ -322,12 +322,13 @@ class TestDashboard:
             )
             ProjectEvaluationFactory(project=project)
             IndicatorResultFactory(indicator=IndicatorFactory(department=department))
-        # +1 since KPI target revisions: they are prefetched (quarter targets).
-        with django_assert_num_queries(10):
+        # +1 since KPI target revisions: they are prefetched (quarter targets);
+        # +2 for the money section (issue 18): the money rows, the year by month.
+        with django_assert_num_queries(12):
             assert (
                 client.get(reverse("reports:dashboard"), {"fy": FY}).status_code == 200
             )
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(13):
             response = client.get(
                 reverse("reports:dashboard"), {"fy": FY, "department": department.code}
             )
@@ -760,8 +761,9 @@ class TestDepartmentPrint:
             make_project(department, updates=[(date(2020, 1, 10), 30)])
             IndicatorResultFactory(indicator=IndicatorFactory(department=department))
         url = reverse("reports:department-print", args=[department.code])
-        # +1 since KPI target revisions: they are prefetched (quarter targets).
-        with django_assert_num_queries(10):
+        # +1 since KPI target revisions: they are prefetched (quarter targets);
+        # +2 for the money section (issue 18): the money rows, the year by month.
+        with django_assert_num_queries(12):
             assert client.get(url, {"fy": FY}).status_code == 200
 
 
