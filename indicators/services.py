@@ -8,6 +8,7 @@ locked quarter or a closed year freezes a result's approval state too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from indicators.models import Indicator, IndicatorResult, TargetRevision
 from projects import access, approval
 from projects import services as project_services
+from projects.models import Project
 from projects.services import (
     Batch,
     ConflictError,
@@ -83,8 +85,10 @@ def save_indicator(
     reason: str = "",
     version: int | None = None,
     today: date | None = None,
+    projects: Sequence[Project] | None = None,
 ) -> Indicator:
-    """Create a KPI, or save changes to one nobody saved since ``version``.
+    """Create a KPI, or save changes to one nobody saved since ``version``;
+    with ``projects``, link it to exactly those projects.
 
     A changed target on a KPI with results is a revision (``is_target_revision``):
     it needs a reason, keeps the old target readable as a superseded revision and
@@ -104,6 +108,8 @@ def save_indicator(
             indicator.version = stored.version + 1
         project_services.stamp(indicator, user)
         indicator.save()
+        if projects is not None:
+            indicator.projects.set(projects)
         if revising:
             _record_revision(stored, indicator, user, reason.strip(), today)
     return indicator

@@ -114,7 +114,7 @@ def _render_preview(
     form: ImportConfirmForm | None = None,
 ) -> HttpResponse:
     form = form or ImportConfirmForm(
-        warnings=preview.warnings, needs_reason=bool(preview.revisions)
+        warnings=preview.warnings, needs_reason=preview.needs_reason
     )
     return render(
         request,
@@ -209,7 +209,7 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     _check_access(request, stored["kind"], stored["department"])
     preview = _preview(token, stored)
     form = ImportConfirmForm(
-        request.POST, warnings=preview.warnings, needs_reason=bool(preview.revisions)
+        request.POST, warnings=preview.warnings, needs_reason=preview.needs_reason
     )
     if preview.errors or not form.is_valid():
         return _render_preview(request, token, stored, preview, form)
@@ -227,7 +227,9 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
         form.add_error(None, str(error))
         return _render_preview(request, token, stored, preview, form)
     except services.ReasonRequiredError:
-        form.add_error("reason", _("Give the reason for the revised plans."))
+        form.add_error(
+            "reason", _("Give the reason for the revised plans and targets.")
+        )
         return _render_preview(request, token, stored, preview, form)
     _forget(request, token)
     messages.success(
