@@ -1168,8 +1168,41 @@ def commit_plan(
     if preview.needs_reason and not reason.strip():
         raise services.ReasonRequiredError
     progress = progress or (lambda stage, done: None)
+    # New projects are created in bulk; changes of saved ones and KPIs one by one.
+    new = [write for write in preview.writes if _is_new_project(write)]
+    others = [write for write in preview.writes if not _is_new_project(write)]
     with transaction.atomic(), services.change_reason(change_reason(preview.filename)):
-        for done, write in enumerate(preview.writes, start=1):
+        for start in range(0, len(new), PROGRESS_EVERY):
+            chunk = new[start : start + PROGRESS_EVERY]
+            try:
+                services.create_projects(
+                    items=[
+                        services.NewProject(
+                            write.project, write.strategies or [], write.steps or []
+                        )
+                        for write in chunk
+                    ],
+                    user=user,
+                )
+            except (
+                services.RuleError,
+                services.LockedError,
+                services.DuplicateError,
+            ) as error:
+                raise ImportRefused(
+                    _("%(code)s: %(error)s")
+                    % {
+                        "code": ", ".join(write.code for write in chunk[:5]),
+                        "error": str(error) or _("a project with this code exists"),
+                    }
+                ) from error
+            progress("commit", start + len(chunk))
+        new_indicators = [write for write in others if _is_new_indicator(write)]
+        others = [write for write in others if not _is_new_indicator(write)]
+        _create_indicators(new_indicators, user)
+        for done, write in enumerate(
+            others, start=len(preview.writes) - len(others) + 1
+        ):
             try:
                 if isinstance(write, IndicatorWrite):
                     _save_indicator(write, user, reason)
@@ -1194,6 +1227,14 @@ def commit_plan(
     return len(preview.writes)
 
 
+def _is_new_project(write) -> bool:
+    return (
+        isinstance(write, Write)
+        and write.project is not None
+        and write.project.pk is None
+    )
+
+
 def _save_project(write: Write, user, reason: str) -> None:
     project = write.project
     if project is not None:
@@ -1213,6 +1254,39 @@ def _save_project(write: Write, user, reason: str) -> None:
             version=version,
             reason=reason,
         )
+
+
+def _is_new_indicator(write) -> bool:
+    return isinstance(write, IndicatorWrite) and write.indicator.pk is None
+
+
+def _create_indicators(writes: list[IndicatorWrite], user) -> None:
+    codes = {code for write in writes for code in write.new_project_codes}
+    created: dict[str, Project] = {}
+    for chunk in _chunks(codes):
+        created.update(
+            (project.code, project)
+            for project in Project.objects.filter(code__in=chunk).only("pk", "code")
+        )
+    try:
+        indicator_services.create_indicators(
+            items=[
+                (
+                    write.indicator,
+                    [*write.projects, *(created[c] for c in write.new_project_codes)],
+                )
+                for write in writes
+            ],
+            user=user,
+        )
+    except indicator_services.DuplicateError as error:
+        raise ImportRefused(
+            _("%(code)s: %(error)s")
+            % {
+                "code": ", ".join(write.code for write in writes[:5]),
+                "error": _("a KPI with this code exists"),
+            }
+        ) from error
 
 
 def _save_indicator(write: IndicatorWrite, user, reason: str) -> None:

@@ -128,9 +128,13 @@ def test_new_kpis_link_saved_projects_and_projects_of_the_same_file(department, 
         "21000000-1001",
     ]
     # The KPI and its links are in the history, as the person, naming the file.
-    assert {(h.history_user, h.history_change_reason) for h in first.history.all()} == {
-        (admin, "นำเข้าจากไฟล์ plan.xlsx")
-    }
+    record = first.history.get()
+    assert (record.history_user, record.history_change_reason) == (
+        admin,
+        "นำเข้าจากไฟล์ plan.xlsx",
+    )
+    linked = first.history.get().projects.values_list("project__code", flat=True)
+    assert sorted(linked) == ["21000000-0900", "21000000-1001"]
     assert Indicator.objects.get(code="2100-2").direction == "lower"
     assert saved.indicators.count() == 1
 
