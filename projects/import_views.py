@@ -83,10 +83,14 @@ def _forget(request: HttpRequest, token: str) -> None:
 
 
 def _preview(token: str, stored: dict) -> importing.Preview:
+    state = {"stage": "", "done": 0, "total": 0}
+
     def progress(stage: str, done: int) -> None:
-        cache.set(
-            _progress_key(token), {"stage": stage, "done": done}, PROGRESS_TIMEOUT
-        )
+        if stage == importing.TO_CHECK:
+            state["total"] = done
+            return
+        state.update(stage=stage, done=done)
+        cache.set(_progress_key(token), state, PROGRESS_TIMEOUT)
 
     with default_storage.open(stored["path"], "rb") as file:
         if stored["kind"] == PLAN:

@@ -34,7 +34,7 @@ from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
@@ -59,6 +59,7 @@ from projects.text import normalize_text
 
 CHUNK = 500
 PROGRESS_EVERY = 1000
+TO_CHECK = "to check"  # the progress stage that gives the number of rows to check
 COMMENT = "#"
 MAX_SHOWN_ROWS = 500
 REASON_LENGTH = 100  # simple-history's history_change_reason
@@ -524,11 +525,52 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+class ReadOnceQuerySet(QuerySet):
+    """A queryset read once for the whole file: ``get(<field>=…)`` by one field,
+    which a form's choice field asks for each row, answers from its rows without
+    a query. Any filter makes an ordinary queryset again."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows: list | None = None
+        self.by_field: dict[str, dict[str, Any]] = {}
+
+    @classmethod
+    def read(cls, queryset: QuerySet) -> ReadOnceQuerySet:
+        rows = cls(model=queryset.model, query=queryset.query.chain())
+        rows.rows = list(rows)
+        return rows
+
+    def _clone(self) -> ReadOnceQuerySet:
+        clone = super()._clone()
+        clone.rows = self.rows
+        clone.by_field = self.by_field  # shared: filled once, by any clone
+        return clone
+
+    def _filter_or_exclude(self, negate, args, kwargs) -> QuerySet:
+        clone = super()._filter_or_exclude(negate, args, kwargs)
+        clone.rows = None
+        clone.by_field = {}
+        return clone
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        if self.rows is None or args or len(kwargs) != 1:
+            return super().get(*args, **kwargs)
+        ((name, value),) = kwargs.items()
+        if name not in self.by_field:
+            self.by_field[name] = {str(getattr(row, name)): row for row in self.rows}
+        try:
+            return self.by_field[name][str(value)]
+        except KeyError:
+            raise self.model.DoesNotExist from None
+
+
 class _Lookups:
     """What the rows refer to, read once for the whole file."""
 
     def __init__(self, codes: set[str]) -> None:
-        self.departments = {d.code: d for d in Department.objects.all()}
+        self.department_rows = ReadOnceQuerySet.read(Department.objects.all())
+        self.departments = {d.code: d for d in self.department_rows}
         self.department_codes = {d.pk: d.code for d in self.departments.values()}
         self.strategies = dict(StrategyNode.objects.values_list("code", "pk"))
         self.strategy_codes = {pk: code for code, pk in self.strategies.items()}
@@ -707,7 +749,7 @@ class _PlanPreviewBuilder:
         form = ProjectForm(
             self._form_data(values, existing),
             instance=existing,
-            departments=Department.objects.all(),
+            departments=self.lookups.department_rows,
         )
         result = RowResult(self.projects.sheet, number, code, "unchanged")
         if not form.is_valid():
@@ -949,9 +991,11 @@ class _IndicatorPreviewBuilder:
             Issue(self.table.sheet, row, column, str(message), severity)
         )
 
-    def build(self) -> None:
+    def build(self, progress: Callable[[int], None]) -> None:
         seen: set[str] = set()
-        for number, values in self.table.rows:
+        for done, (number, values) in enumerate(self.table.rows, start=1):
+            if done % PROGRESS_EVERY == 0:
+                progress(done)
             code = values.get("code", "")
             if code in seen:
                 self.issue(
@@ -965,6 +1009,7 @@ class _IndicatorPreviewBuilder:
                 continue
             seen.add(code)
             self._row(number, values)
+        progress(len(self.table.rows))
 
     def _form_data(
         self, values: dict[str, str], existing: Indicator | None
@@ -1014,6 +1059,7 @@ class _IndicatorPreviewBuilder:
         existing = self.indicators.get(code)
         data, pending = self._form_data(values, existing)
         form = IndicatorForm(data, instance=existing)
+        form.fields["department"].queryset = self.lookups.department_rows
         valid = form.is_valid()
         errors = form.errors.as_data()
         revising = any(error.code == "reason" for error in errors.get("reason", []))
@@ -1099,9 +1145,13 @@ def build_plan_preview(
     """Read an annual-plan file and say what importing it would do."""
     skipped: list[str] = []
     tables = read_tables(file, filename, PLAN_TABLES, skipped)
-    if progress:
-        rows = sum(len(table.rows) for table in tables.values())
-        progress("read", rows)
+    progress = progress or (lambda stage, done: None)
+    progress("read", sum(len(table.rows) for table in tables.values()))
+    # The rows checked one by one, which the progress of the checks counts.
+    checked = [
+        len(tables[kind].rows) for kind in (PROJECTS, INDICATORS) if kind in tables
+    ]
+    progress(TO_CHECK, sum(checked))
     builder = _PlanPreviewBuilder(tables, filename, progress)
     preview = builder.build()
     if INDICATORS in tables:
@@ -1112,11 +1162,10 @@ def build_plan_preview(
             and write.project is not None
             and write.project.pk is None
         }
+        done = len(tables[PROJECTS].rows) if PROJECTS in tables else 0
         _IndicatorPreviewBuilder(
             tables[INDICATORS], preview, builder.lookups, new_projects
-        ).build()
-        if progress:
-            progress(INDICATORS, len(tables[INDICATORS].rows))
+        ).build(lambda rows: progress(INDICATORS, done + rows))
     preview.issues += skipped_warnings(skipped)
     return preview
 
@@ -1751,6 +1800,8 @@ def build_month_preview(
     skipped: list[str] = []
     tables = read_tables(file, filename, MONTH_TABLES, skipped)
     empty = Table(MONTH, "", [])
+    if progress:
+        progress(TO_CHECK, len(tables.get(MONTH, empty).rows))
     preview = _MonthPreviewBuilder(
         tables.get(MONTH, empty), filename, department, today, progress
     ).build()

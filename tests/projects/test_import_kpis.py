@@ -5,13 +5,16 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.translation import override
 from openpyxl import Workbook, load_workbook
 
 from indicators.models import Indicator, TargetRevision
 from projects import importing
-from projects.models import Project
+from projects.models import Department, Project
 from tests.factories import (
     DepartmentFactory,
     IndicatorFactory,
@@ -322,3 +325,73 @@ def test_staff_cannot_import_kpis(client, department, role):
     response = client.post(reverse("projects:import-plan"), {"file": file})
     assert response.status_code == 403
     assert not Indicator.objects.exists()
+
+
+def test_preview_queries_do_not_grow_with_lookups(
+    department, django_assert_num_queries
+):
+    # Per project row the model's own checks ask the database (department
+    # exists, fiscal year constraint, code unique); the department choice is
+    # answered from the departments read once for the file.
+    def queries(count):
+        rows = [project_row(f"21000000-{1000 + n}", department) for n in range(count)]
+        kpis = [kpi_row(f"2100-{n}", department) for n in range(count)]
+        file = plan_file(kpis, rows)
+        with CaptureQueriesContext(connection) as context:
+            preview_of(file)
+        return len(context.captured_queries)
+
+    two, four = queries(2), queries(4)
+    # A project row and a KPI row each ask 3 (the department exists, the fiscal
+    # year constraint, the code unique), and the constraint's check takes a
+    # savepoint inside the test's transaction (2 more): nothing else.
+    assert four - two == 2 * (5 + 5)
+    with django_assert_num_queries(two):
+        preview_of(
+            plan_file(
+                [kpi_row(f"2100-{n}", department) for n in range(2)],
+                [project_row(f"21000000-{1000 + n}", department) for n in range(2)],
+            )
+        )
+
+
+def test_read_once_queryset_answers_get_without_a_query(
+    department, django_assert_num_queries
+):
+    rows = importing.ReadOnceQuerySet.read(Department.objects.all())
+    field_queryset = rows.all()
+    with django_assert_num_queries(0):
+        assert field_queryset.get(pk=str(department.pk)) == department
+        assert field_queryset.get(code="21000000") == department
+        with pytest.raises(Department.DoesNotExist):
+            field_queryset.get(pk="abc")
+    filtered = rows.filter(code="none")
+    with django_assert_num_queries(1), pytest.raises(Department.DoesNotExist):
+        filtered.get(pk=department.pk)
+
+
+def test_command_prints_progress_of_kpis(department, admin, tmp_path):
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(plan_file([kpi_row("2100-1", department)]).getvalue())
+    out = io.StringIO()
+    call_command("import_plan", str(path), "--user", "boss", "--commit", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("read: 1 rows")
+    assert lines[1].startswith("to check: 1 rows")
+    assert any(line.startswith("indicators: 1 rows") for line in lines)
+    assert lines[-1].startswith("Imported 1 ")
+    assert Indicator.objects.get().code == "2100-1"
+
+
+def test_page_progress_counts_rows_of_all_to_check(client, department, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
+    client.force_login(UserFactory(role="evaluator"))
+    token = "9" * 32
+    file = plan_file(
+        [kpi_row("2100-1", department)], [project_row("21000000-1001", department)]
+    )
+    client.post(reverse("projects:import-plan"), {"file": file, "token": token})
+    state = client.get(reverse("projects:import-progress", args=[token])).json()
+    assert state == {"stage": "indicators", "done": 2, "total": 2}
