@@ -1,10 +1,12 @@
 """Build a big annual-plan file for timing the import (issue 16).
 
-    python bench/import_file.py --projects 10000 --steps 5 --out /tmp/plan-10k.xlsx
+    python bench/import_file.py --projects 10000 --steps 5 --kpis 2000 \
+        --out /tmp/plan-10k.xlsx
 
 Projects are spread over the departments already in the database (run
 ``manage.py generate_data`` first); codes start at 9001 so they do not clash with
-generated projects. Written with openpyxl's write-only mode in bounded memory.
+generated projects; KPI codes start at 90001, and each KPI links two projects
+of the file. Written with openpyxl's write-only mode in bounded memory.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--projects", type=int, default=10000)
     parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--kpis", type=int, default=2000)
     parser.add_argument(
         "--fiscal-year", type=int, default=thaicalendar.fiscal_year_of(date.today())
     )
@@ -42,18 +45,24 @@ def main() -> None:
     )
     if not departments:
         sys.exit("No departments: run manage.py generate_data first.")
+
+    def project_code(n: int) -> str:
+        return f"{departments[n % len(departments)]}-{9001 + n // len(departments)}"
+
     start, end = thaicalendar.fiscal_year_bounds(options.fiscal_year)
     span = (end - start).days // options.steps
     workbook = Workbook(write_only=True)
     projects = workbook.create_sheet("Projects")
     steps = workbook.create_sheet("Steps")
+    kpis = workbook.create_sheet("KPIs")
+    kpis.append([column.key for column in importing.INDICATOR_COLUMNS])
     projects.append([column.key for column in importing.PROJECT_COLUMNS])
     steps.append([column.key for column in importing.STEP_COLUMNS])
     weight = 100 // options.steps
     weights = [weight] * (options.steps - 1) + [100 - weight * (options.steps - 1)]
     for n in range(options.projects):
         department = departments[n % len(departments)]
-        code = f"{department}-{9001 + n // len(departments)}"
+        code = project_code(n)
         projects.append(
             [
                 code,
@@ -88,9 +97,33 @@ def main() -> None:
                     last.isoformat(),
                 ]
             )
+    for n in range(options.kpis):
+        department = departments[n % len(departments)]
+        linked = [
+            project_code(m) for m in (n, n + options.kpis) if m < options.projects
+        ]
+        kpis.append(
+            [
+                f"{department[:4]}-{90001 + n}",
+                f"ตัวชี้วัดนำเข้าทดสอบที่ {n + 1}",
+                f"Imported test KPI {n + 1}",
+                "ร้อยละ" if n % 2 else "ฉบับ",
+                80 if n % 2 else 4,
+                "strategic",
+                "output" if n % 3 else "outcome",
+                department,
+                options.fiscal_year,
+                "นิยามของตัวชี้วัด",
+                "วิธีคำนวณ",
+                "latest" if n % 2 else "sum",
+                "higher",
+                ", ".join(linked),
+            ]
+        )
     workbook.save(options.out)
     print(
-        f"{options.projects} projects, {options.projects * options.steps} steps: "
+        f"{options.projects} projects, {options.projects * options.steps} steps, "
+        f"{options.kpis} KPIs: "
         f"{options.out} ({Path(options.out).stat().st_size // 1024} KB)"
     )
 

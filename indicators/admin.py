@@ -20,7 +20,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from indicators import services
-from indicators.forms import IndicatorResultForm
+from indicators.forms import (
+    CONFLICT_MESSAGE,
+    REASON_MESSAGE,
+    IndicatorForm,
+    IndicatorResultForm,
+)
 from indicators.models import (
     CriterionScore,
     EvaluationCriterion,
@@ -30,15 +35,6 @@ from indicators.models import (
     TargetRevision,
 )
 from projects.admin import PortalModelAdmin
-
-CONFLICT_MESSAGE = _(
-    "Someone else saved this after you opened it, so your changes were not saved. "
-    "Reload the page to see theirs, then make your change again."
-)
-REASON_MESSAGE = _(
-    "This KPI already has results, so a new target is a revision: give the reason "
-    "for changing the target."
-)
 
 
 class ServiceErrorsMixin:
@@ -129,75 +125,13 @@ def _scoring_link(evaluation: IndicatorEvaluation) -> str:
     return format_html('<a href="{}">{}</a>', url, _("Score on the portal"))
 
 
-class IndicatorAdminForm(forms.ModelForm):
-    """A KPI; a new target on a KPI with results needs a reason."""
-
-    reason = forms.CharField(
-        label=_("Reason for changing the target"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_(
-            "Needed when the target of a KPI that already has results changes. "
-            "The old target stays on record; the new one holds from today, or "
-            "from the day after the last locked quarter."
-        ),
-    )
-    # Not named "version": a model admin may not list the model's own
-    # non-editable field.
-    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    class Meta:
-        model = Indicator
-        fields = [
-            "code",
-            "name_th",
-            "name_en",
-            "unit",
-            "target",
-            "kind",
-            "level",
-            "department",
-            "fiscal_year",
-            "definition",
-            "calculation_method",
-            "aggregation",
-            "direction",
-            "projects",
-        ]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["seen_version"].initial = self.instance.version
-
-    def clean(self) -> dict[str, Any]:
-        cleaned_data = super().clean()
-        if self.instance.pk is None or "target" not in cleaned_data:
-            return cleaned_data
-        try:
-            # self.instance still holds the stored values: the form's are put
-            # on it only after clean().
-            services.check_indicator(
-                stored=self.instance,
-                target=cleaned_data["target"],
-                reason=cleaned_data.get("reason") or "",
-                version=cleaned_data.get("seen_version"),
-            )
-        except services.ConflictError:
-            raise forms.ValidationError(CONFLICT_MESSAGE, code="conflict") from None
-        except services.ReasonRequiredError:
-            self.add_error("reason", forms.ValidationError(REASON_MESSAGE, "reason"))
-        return cleaned_data
-
-
 @admin.register(Indicator)
 class IndicatorAdmin(ServiceErrorsMixin, PortalModelAdmin):
-    form = IndicatorAdminForm
+    form = IndicatorForm
     fields = [
-        *IndicatorAdminForm.Meta.fields[:5],
+        *IndicatorForm.Meta.fields[:5],
         "reason",
-        *IndicatorAdminForm.Meta.fields[5:],
+        *IndicatorForm.Meta.fields[5:],
         "seen_version",
     ]
     list_display = ["code", "name_th", "unit", "target", "kind", "level", "department"]
@@ -211,7 +145,7 @@ class IndicatorAdmin(ServiceErrorsMixin, PortalModelAdmin):
         self,
         request: HttpRequest,
         obj: Indicator,
-        form: IndicatorAdminForm,
+        form: IndicatorForm,
         change: bool,
     ) -> None:
         services.save_indicator(

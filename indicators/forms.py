@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from indicators import services
 from indicators.models import EvaluationCriterion, Indicator, IndicatorResult
 from projects import quality
 from projects.forms import (
@@ -216,3 +217,76 @@ class BulkIndicatorScoreForm(_CriterionScores, forms.Form):
 BulkIndicatorScoreFormSet = forms.formset_factory(
     BulkIndicatorScoreForm, formset=BaseBulkScoreFormSet, extra=0, max_num=5000
 )
+
+
+CONFLICT_MESSAGE = _(
+    "Someone else saved this after you opened it, so your changes were not saved. "
+    "Reload the page to see theirs, then make your change again."
+)
+REASON_MESSAGE = _(
+    "This KPI already has results, so a new target is a revision: give the reason "
+    "for changing the target."
+)
+
+
+class IndicatorForm(forms.ModelForm):
+    """A KPI, as the admin and the annual plan import write it; a new target on a
+    KPI with results needs a reason (``services.check_indicator``)."""
+
+    reason = forms.CharField(
+        label=_("Reason for changing the target"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Needed when the target of a KPI that already has results changes. "
+            "The old target stays on record; the new one holds from today, or "
+            "from the day after the last locked quarter."
+        ),
+    )
+    # Not named "version": a model admin may not list the model's own
+    # non-editable field.
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "code",
+            "name_th",
+            "name_en",
+            "unit",
+            "target",
+            "kind",
+            "level",
+            "department",
+            "fiscal_year",
+            "definition",
+            "calculation_method",
+            "aggregation",
+            "direction",
+            "projects",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_version"].initial = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        if self.instance.pk is None or "target" not in cleaned_data:
+            return cleaned_data
+        try:
+            # self.instance still holds the stored values: the form's are put
+            # on it only after clean().
+            services.check_indicator(
+                stored=self.instance,
+                target=cleaned_data["target"],
+                reason=cleaned_data.get("reason") or "",
+                version=cleaned_data.get("seen_version"),
+            )
+        except services.ConflictError:
+            raise forms.ValidationError(CONFLICT_MESSAGE, code="conflict") from None
+        except services.ReasonRequiredError:
+            self.add_error("reason", forms.ValidationError(REASON_MESSAGE, "reason"))
+        return cleaned_data

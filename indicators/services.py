@@ -8,16 +8,21 @@ locked quarter or a closed year freezes a result's approval state too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
+from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from indicators.models import Indicator, IndicatorResult, TargetRevision
 from projects import access, approval
 from projects import services as project_services
+from projects.cache import bump_data_version
+from projects.models import Project
 from projects.services import (
+    BULK_SIZE,
     Batch,
     ConflictError,
     DuplicateError,
@@ -25,6 +30,7 @@ from projects.services import (
     ReasonRequiredError,
     TransitionError,
     apply_transition,
+    current_change_reason,
 )
 from projects.services import revision_start as dated_revision_start
 
@@ -37,6 +43,7 @@ __all__ = [
     "approve_many_results",
     "approve_result",
     "check_indicator",
+    "create_indicators",
     "is_target_revision",
     "return_result",
     "revision_start",
@@ -83,8 +90,10 @@ def save_indicator(
     reason: str = "",
     version: int | None = None,
     today: date | None = None,
+    projects: Sequence[Project] | None = None,
 ) -> Indicator:
-    """Create a KPI, or save changes to one nobody saved since ``version``.
+    """Create a KPI, or save changes to one nobody saved since ``version``;
+    with ``projects``, link it to exactly those projects.
 
     A changed target on a KPI with results is a revision (``is_target_revision``):
     it needs a reason, keeps the old target readable as a superseded revision and
@@ -104,9 +113,60 @@ def save_indicator(
             indicator.version = stored.version + 1
         project_services.stamp(indicator, user)
         indicator.save()
+        if projects is not None:
+            indicator.projects.set(projects)
         if revising:
             _record_revision(stored, indicator, user, reason.strip(), today)
     return indicator
+
+
+def create_indicators(
+    *, items: Sequence[tuple[Indicator, Sequence[Project]]], user
+) -> list[Indicator]:
+    """Create many new KPIs, each linked to its projects, in a few queries (an
+    import of the year's plan): what ``save_indicator`` does for a new KPI, with
+    the same audit history (the KPI and its links, the person, the reason of
+    ``projects.services.change_reason``)."""
+    indicators = [indicator for indicator, _projects in items]
+    through = Indicator.projects.through
+    # simple-history's record of each history row's links (m2m_fields).
+    linked_history = apps.get_model("indicators", "HistoricalIndicator_projects")
+    try:
+        with transaction.atomic():
+            for indicator in indicators:
+                indicator.version = 1
+            Indicator.objects.bulk_create(indicators, batch_size=BULK_SIZE)
+            links = through.objects.bulk_create(
+                [
+                    through(indicator=indicator, project=project)
+                    for indicator, projects in items
+                    for project in projects
+                ],
+                batch_size=BULK_SIZE,
+            )
+            records = Indicator.history.bulk_history_create(
+                indicators,
+                batch_size=BULK_SIZE,
+                default_user=user,
+                default_change_reason=current_change_reason(),
+            )
+            record_of = {record.id: record for record in records}
+            linked_history.objects.bulk_create(
+                [
+                    linked_history(
+                        history=record_of[link.indicator_id],
+                        id=link.pk,
+                        indicator_id=link.indicator_id,
+                        project_id=link.project_id,
+                    )
+                    for link in links
+                ],
+                batch_size=BULK_SIZE,
+            )
+            bump_data_version()
+    except IntegrityError as error:
+        raise DuplicateError from error
+    return indicators
 
 
 def _record_revision(

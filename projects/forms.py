@@ -917,7 +917,7 @@ class ImportConfirmForm(ConfirmWarningsForm):
     plans given."""
 
     reason = forms.CharField(
-        label=_("Reason for the revised plans"),
+        label=_("Reason for the revised plans and targets"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -934,8 +934,8 @@ class ImportConfirmForm(ConfirmWarningsForm):
         else:
             self.fields["reason"].required = True
             self.fields["reason"].error_messages["required"] = _(
-                "Projects with reports change their plans as dated revisions: "
-                "give the reason."
+                "Projects with reports and KPIs with results change their plans "
+                "and targets as dated revisions: give the reason."
             )
 
     def find_warnings(self, cleaned_data: dict[str, Any]) -> list:

@@ -83,10 +83,14 @@ def _forget(request: HttpRequest, token: str) -> None:
 
 
 def _preview(token: str, stored: dict) -> importing.Preview:
+    state = {"stage": "", "done": 0, "total": 0}
+
     def progress(stage: str, done: int) -> None:
-        cache.set(
-            _progress_key(token), {"stage": stage, "done": done}, PROGRESS_TIMEOUT
-        )
+        if stage == importing.TO_CHECK:
+            state["total"] = done
+            return
+        state.update(stage=stage, done=done)
+        cache.set(_progress_key(token), state, PROGRESS_TIMEOUT)
 
     with default_storage.open(stored["path"], "rb") as file:
         if stored["kind"] == PLAN:
@@ -114,7 +118,7 @@ def _render_preview(
     form: ImportConfirmForm | None = None,
 ) -> HttpResponse:
     form = form or ImportConfirmForm(
-        warnings=preview.warnings, needs_reason=bool(preview.revisions)
+        warnings=preview.warnings, needs_reason=preview.needs_reason
     )
     return render(
         request,
@@ -209,7 +213,7 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     _check_access(request, stored["kind"], stored["department"])
     preview = _preview(token, stored)
     form = ImportConfirmForm(
-        request.POST, warnings=preview.warnings, needs_reason=bool(preview.revisions)
+        request.POST, warnings=preview.warnings, needs_reason=preview.needs_reason
     )
     if preview.errors or not form.is_valid():
         return _render_preview(request, token, stored, preview, form)
@@ -227,7 +231,9 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
         form.add_error(None, str(error))
         return _render_preview(request, token, stored, preview, form)
     except services.ReasonRequiredError:
-        form.add_error("reason", _("Give the reason for the revised plans."))
+        form.add_error(
+            "reason", _("Give the reason for the revised plans and targets.")
+        )
         return _render_preview(request, token, stored, preview, form)
     _forget(request, token)
     messages.success(

@@ -34,6 +34,7 @@ from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Prefetch, QuerySet
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
@@ -43,7 +44,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from indicators import services as indicator_services
-from indicators.forms import IndicatorResultForm
+from indicators.forms import IndicatorForm, IndicatorResultForm
 from indicators.models import Indicator, IndicatorResult
 from projects import access, services, thaicalendar
 from projects.forms import PlanFormSet, ProgressUpdateForm, ProjectForm
@@ -58,6 +59,7 @@ from projects.text import normalize_text
 
 CHUNK = 500
 PROGRESS_EVERY = 1000
+TO_CHECK = "to check"  # the progress stage that gives the number of rows to check
 COMMENT = "#"
 MAX_SHOWN_ROWS = 500
 REASON_LENGTH = 100  # simple-history's history_change_reason
@@ -143,6 +145,29 @@ MONTH_COLUMNS = [
     ImportColumn("problems", gettext_lazy("problems"), False, 36),
     ImportColumn("obstacles", gettext_lazy("obstacles"), False, 36),
 ]
+INDICATOR_COLUMNS = [
+    ImportColumn("code", gettext_lazy("KPI code"), True, 14),
+    ImportColumn("name_th", gettext_lazy("KPI name (Thai)"), True, 50),
+    ImportColumn("name_en", gettext_lazy("KPI name (English)"), False, 36),
+    ImportColumn("unit", gettext_lazy("Unit"), True, 10),
+    ImportColumn("target", gettext_lazy("Target"), True, 10),
+    ImportColumn("kind", gettext_lazy("Kind"), False, 18),
+    ImportColumn("level", gettext_lazy("Level"), False, 10),
+    ImportColumn("department", gettext_lazy("Department code"), True, 14),
+    ImportColumn("fiscal_year", gettext_lazy("Fiscal year"), True, 10),
+    ImportColumn("definition", gettext_lazy("Definition"), False, 40),
+    ImportColumn("calculation_method", gettext_lazy("Calculation method"), False, 40),
+    ImportColumn("aggregation", gettext_lazy("Aggregation of quarters"), False, 16),
+    ImportColumn("direction", gettext_lazy("Direction"), False, 16),
+    ImportColumn("projects", gettext_lazy("Project codes"), False, 24),
+]
+# The KPI form's choice fields, read from a value or its label.
+INDICATOR_CHOICES = {
+    "kind": Indicator.Kind.choices,
+    "level": Indicator.Level.choices,
+    "aggregation": Indicator._meta.get_field("aggregation").choices,
+    "direction": Indicator._meta.get_field("direction").choices,
+}
 MONTH_VALUES = (
     "report_date",
     "percent",
@@ -163,19 +188,22 @@ KPI_COLUMNS = [
 ]
 KPI_VALUES = ("value", "report")
 PROJECTS, STEPS, MONTH, KPI = "projects", "steps", "month", "kpi"
+INDICATORS = "indicators"
 TABLE_COLUMNS = {
     PROJECTS: PROJECT_COLUMNS,
     STEPS: STEP_COLUMNS,
+    INDICATORS: INDICATOR_COLUMNS,
     MONTH: MONTH_COLUMNS,
     KPI: KPI_COLUMNS,
 }
 TABLE_TITLES = {
     PROJECTS: gettext_lazy("Projects"),
     STEPS: gettext_lazy("Plan steps"),
+    INDICATORS: gettext_lazy("KPIs"),
     MONTH: gettext_lazy("Monthly progress"),
     KPI: gettext_lazy("KPI results"),
 }
-PLAN_TABLES = (STEPS, PROJECTS)
+PLAN_TABLES = (STEPS, INDICATORS, PROJECTS)
 MONTH_TABLES = (MONTH, KPI)
 YES_WORDS = {"1", "true", "yes", "y", "ใช่", "x", "✓"}
 LIST_SEPARATORS = (",", ";", "\n")
@@ -234,6 +262,8 @@ def _table_kind(keys: set[str]) -> str | None:
         return MONTH
     if {"description", "weight"} <= keys:
         return STEPS
+    if {"unit", "target"} <= keys:
+        return INDICATORS
     if "name_th" in keys or "department" in keys:
         return PROJECTS
     return None
@@ -417,6 +447,18 @@ class Write:
 
 
 @dataclass
+class IndicatorWrite:
+    """A KPI to save (created or changed by the form) and its project links:
+    saved projects, and codes of projects the same file creates."""
+
+    code: str
+    indicator: Indicator
+    version: int | None
+    projects: list[Project]
+    new_project_codes: list[str]
+
+
+@dataclass
 class Preview:
     filename: str
     rows: list[RowResult] = field(default_factory=list)
@@ -424,6 +466,12 @@ class Preview:
     writes: list = field(default_factory=list)
     # Codes of projects whose changed plan is a revision, which needs a reason.
     revisions: list[str] = field(default_factory=list)
+    # Codes of KPIs whose changed target is a revision, which needs a reason.
+    target_revisions: list[str] = field(default_factory=list)
+
+    @property
+    def needs_reason(self) -> bool:
+        return bool(self.revisions or self.target_revisions)
 
     def count(self, state: str) -> int:
         return sum(row.state == state for row in self.rows)
@@ -489,11 +537,52 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+class ReadOnceQuerySet(QuerySet):
+    """A queryset read once for the whole file: ``get(<field>=…)`` by one field,
+    which a form's choice field asks for each row, answers from its rows without
+    a query. Any filter makes an ordinary queryset again."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows: list | None = None
+        self.by_field: dict[str, dict[str, Any]] = {}
+
+    @classmethod
+    def read(cls, queryset: QuerySet) -> ReadOnceQuerySet:
+        rows = cls(model=queryset.model, query=queryset.query.chain())
+        rows.rows = list(rows)
+        return rows
+
+    def _clone(self) -> ReadOnceQuerySet:
+        clone = super()._clone()
+        clone.rows = self.rows
+        clone.by_field = self.by_field  # shared: filled once, by any clone
+        return clone
+
+    def _filter_or_exclude(self, negate, args, kwargs) -> QuerySet:
+        clone = super()._filter_or_exclude(negate, args, kwargs)
+        clone.rows = None
+        clone.by_field = {}
+        return clone
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        if self.rows is None or args or len(kwargs) != 1:
+            return super().get(*args, **kwargs)
+        ((name, value),) = kwargs.items()
+        if name not in self.by_field:
+            self.by_field[name] = {str(getattr(row, name)): row for row in self.rows}
+        try:
+            return self.by_field[name][str(value)]
+        except KeyError:
+            raise self.model.DoesNotExist from None
+
+
 class _Lookups:
     """What the rows refer to, read once for the whole file."""
 
     def __init__(self, codes: set[str]) -> None:
-        self.departments = {d.code: d for d in Department.objects.all()}
+        self.department_rows = ReadOnceQuerySet.read(Department.objects.all())
+        self.departments = {d.code: d for d in self.department_rows}
         self.department_codes = {d.pk: d.code for d in self.departments.values()}
         self.strategies = dict(StrategyNode.objects.values_list("code", "pk"))
         self.strategy_codes = {pk: code for code, pk in self.strategies.items()}
@@ -673,7 +762,7 @@ class _PlanPreviewBuilder:
         form = ProjectForm(
             self._form_data(values, existing),
             instance=existing,
-            departments=Department.objects.all(),
+            departments=self.lookups.department_rows,
         )
         result = RowResult(self.projects.sheet, number, code, "unchanged")
         if not form.is_valid():
@@ -871,16 +960,225 @@ def _show_step(row: tuple) -> str:
     )
 
 
+class _IndicatorPreviewBuilder:
+    """KPI definitions of the annual plan, checked by the KPI admin's form."""
+
+    def __init__(
+        self,
+        table: Table,
+        preview: Preview,
+        lookups: _Lookups,
+        new_projects: set[str],
+    ) -> None:
+        self.table = table
+        self.preview = preview
+        self.lookups = lookups
+        self.new_projects = new_projects
+        self.choices = {
+            key: _choice_values(choices) for key, choices in INDICATOR_CHOICES.items()
+        }
+        codes = {values.get("code", "") for _n, values in table.rows} - {""}
+        linked: set[str] = set()
+        for _n, values in table.rows:
+            linked.update(_codes(values.get("projects", "")))
+        self.indicators: dict[str, Indicator] = {}
+        self.project_ids: dict[str, int] = {}
+        self.project_codes: dict[int, str] = {}
+        for chunk in _chunks(codes):
+            for indicator in Indicator.objects.filter(code__in=chunk).prefetch_related(
+                Prefetch("projects", queryset=Project.objects.only("pk", "code"))
+            ):
+                self.indicators[indicator.code] = indicator
+                for project in indicator.projects.all():
+                    self.project_codes[project.pk] = project.code
+        for chunk in _chunks(linked):
+            for pk, code in Project.objects.filter(code__in=chunk).values_list(
+                "pk", "code"
+            ):
+                self.project_ids[code] = pk
+                self.project_codes[pk] = code
+
+    def issue(self, row: int, key: str, message: str, severity: str = "error"):
+        column = _label(INDICATOR_COLUMNS, key) if key else ""
+        self.preview.issues.append(
+            Issue(self.table.sheet, row, column, str(message), severity)
+        )
+
+    def build(self, progress: Callable[[int], None]) -> None:
+        seen: set[str] = set()
+        for done, (number, values) in enumerate(self.table.rows, start=1):
+            if done % PROGRESS_EVERY == 0:
+                progress(done)
+            code = values.get("code", "")
+            if code in seen:
+                self.issue(
+                    number,
+                    "code",
+                    _("This code is on an earlier row of the file too."),
+                )
+                self.preview.rows.append(
+                    RowResult(self.table.sheet, number, code, "error")
+                )
+                continue
+            seen.add(code)
+            self._row(number, values)
+        progress(len(self.table.rows))
+
+    def _form_data(
+        self, values: dict[str, str], existing: Indicator | None
+    ) -> tuple[dict[str, Any], list[str]]:
+        # A new KPI's choices the file leaves out take the model's defaults.
+        data: dict[str, Any] = {
+            name: Indicator._meta.get_field(name).default for name in INDICATOR_CHOICES
+        }
+        if existing is not None:
+            # Columns the file leaves out keep the KPI's current values.
+            data = {
+                name: getattr(existing, name)
+                for name in IndicatorForm.Meta.fields
+                if name not in ("department", "projects")
+            }
+            data["target"] = str(existing.target)
+            data["department"] = str(existing.department_id)
+            data["projects"] = [str(p.pk) for p in existing.projects.all()]
+            data["seen_version"] = str(existing.version)
+        pending: list[str] = []
+        for key, text in values.items():
+            if key == "department":
+                department = self.lookups.departments.get(text)
+                data[key] = str(department.pk) if department else text
+            elif key in self.choices:
+                if text:  # a blank choice keeps the default or the current one
+                    data[key] = self.choices[key].get(_header_key(text), text)
+            elif key == "projects":
+                data[key] = []
+                for code in _codes(text):
+                    if code in self.project_ids:
+                        data[key].append(str(self.project_ids[code]))
+                    elif code in self.new_projects:
+                        pending.append(code)
+                    else:
+                        data[key].append(code)
+            elif key == "target":
+                data[key] = text.replace(",", "")
+            else:
+                data[key] = text
+        return data, pending
+
+    def _row(self, number: int, values: dict[str, str]) -> None:
+        code = values.get("code", "")
+        result = RowResult(self.table.sheet, number, code, "error")
+        self.preview.rows.append(result)
+        existing = self.indicators.get(code)
+        data, pending = self._form_data(values, existing)
+        form = IndicatorForm(data, instance=existing)
+        form.fields["department"].queryset = self.lookups.department_rows
+        valid = form.is_valid()
+        errors = form.errors.as_data()
+        revising = any(error.code == "reason" for error in errors.get("reason", []))
+        problems = {key: value for key, value in errors.items() if key != "reason"}
+        if not valid and problems:
+            for key, messages in problems.items():
+                for error in messages:
+                    for message in error.messages:
+                        column = key if key in data or key == "__all__" else ""
+                        self.issue(number, "" if key == "__all__" else column, message)
+            return
+        indicator = form.instance
+        linked = list(form.cleaned_data["projects"])
+        if existing is None:
+            result.state = "new"
+        else:
+            result.changes = self._changes(form, linked, pending)
+            result.state = "changed" if result.changes else "unchanged"
+        if result.state == "unchanged":
+            return
+        lock = self.lookups.year_lock(indicator.fiscal_year)
+        if lock is not None:
+            self.issue(number, "fiscal_year", lock.message)
+            result.state = "error"
+            return
+        if revising:
+            self.preview.target_revisions.append(code)
+        self.preview.writes.append(
+            IndicatorWrite(
+                code,
+                indicator,
+                existing.version if existing else None,
+                linked,
+                pending,
+            )
+        )
+
+    def _changes(
+        self, form: IndicatorForm, linked: list[Project], pending: list[str]
+    ) -> list[Change]:
+        changes = []
+        for name in form.changed_data:
+            if name in ("code", "reason", "seen_version", "projects"):
+                continue
+            label = _label(INDICATOR_COLUMNS, name)
+            initial = form.initial.get(name)
+            new = form.cleaned_data.get(name)
+            if name == "department":
+                old = self.lookups.department_codes.get(initial, "")
+                changes.append(Change(label, old, new.code if new else ""))
+            elif name in INDICATOR_CHOICES:
+                labels = dict(INDICATOR_CHOICES[name])
+                changes.append(
+                    Change(label, str(labels.get(initial, "")), str(labels.get(new)))
+                )
+            else:
+                changes.append(Change(label, _show(initial), _show(new)))
+        old_codes = sorted(
+            self.project_codes.get(getattr(pk, "pk", pk), "")
+            for pk in form.initial.get("projects") or []
+        )
+        new_codes = sorted([project.code for project in linked] + pending)
+        if old_codes != new_codes:
+            changes.append(
+                Change(
+                    _label(INDICATOR_COLUMNS, "projects"),
+                    ", ".join(old_codes),
+                    ", ".join(new_codes),
+                )
+            )
+        return changes
+
+
+def _chunks(values: set[str]) -> Iterator[list[str]]:
+    ordered = sorted(values)
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start : start + CHUNK]
+
+
 def build_plan_preview(
     file: BinaryIO, filename: str, progress: ProgressCallback | None = None
 ) -> Preview:
     """Read an annual-plan file and say what importing it would do."""
     skipped: list[str] = []
     tables = read_tables(file, filename, PLAN_TABLES, skipped)
-    if progress:
-        rows = sum(len(table.rows) for table in tables.values())
-        progress("read", rows)
-    preview = _PlanPreviewBuilder(tables, filename, progress).build()
+    progress = progress or (lambda stage, done: None)
+    progress("read", sum(len(table.rows) for table in tables.values()))
+    # The rows checked one by one, which the progress of the checks counts.
+    checked = [
+        len(tables[kind].rows) for kind in (PROJECTS, INDICATORS) if kind in tables
+    ]
+    progress(TO_CHECK, sum(checked))
+    builder = _PlanPreviewBuilder(tables, filename, progress)
+    preview = builder.build()
+    if INDICATORS in tables:
+        new_projects = {
+            write.code
+            for write in preview.writes
+            if isinstance(write, Write)
+            and write.project is not None
+            and write.project.pk is None
+        }
+        done = len(tables[PROJECTS].rows) if PROJECTS in tables else 0
+        _IndicatorPreviewBuilder(
+            tables[INDICATORS], preview, builder.lookups, new_projects
+        ).build(lambda rows: progress(INDICATORS, done + rows))
     preview.issues += skipped_warnings(skipped)
     return preview
 
@@ -929,32 +1227,49 @@ def commit_plan(
         raise ImportRefused(_("The file has errors; nothing was imported."))
     if preview.warnings and not confirmed:
         raise ImportRefused(_("Please check the warnings and confirm before saving."))
-    if preview.revisions and not reason.strip():
+    if preview.needs_reason and not reason.strip():
         raise services.ReasonRequiredError
     progress = progress or (lambda stage, done: None)
+    # New projects are created in bulk; changes of saved ones and KPIs one by one.
+    new = [write for write in preview.writes if _is_new_project(write)]
+    others = [write for write in preview.writes if not _is_new_project(write)]
     with transaction.atomic(), services.change_reason(change_reason(preview.filename)):
-        for done, write in enumerate(preview.writes, start=1):
+        for start in range(0, len(new), PROGRESS_EVERY):
+            chunk = new[start : start + PROGRESS_EVERY]
             try:
-                project = write.project
-                if project is not None:
-                    services.save_project(
-                        project=project, user=user, strategies=write.strategies
-                    )
+                services.create_projects(
+                    items=[
+                        services.NewProject(
+                            write.project, write.strategies or [], write.steps or []
+                        )
+                        for write in chunk
+                    ],
+                    user=user,
+                )
+            except (
+                services.RuleError,
+                services.LockedError,
+                services.DuplicateError,
+            ) as error:
+                raise ImportRefused(
+                    _("%(code)s: %(error)s")
+                    % {
+                        "code": ", ".join(write.code for write in chunk[:5]),
+                        "error": str(error) or _("a project with this code exists"),
+                    }
+                ) from error
+            progress("commit", start + len(chunk))
+        new_indicators = [write for write in others if _is_new_indicator(write)]
+        others = [write for write in others if not _is_new_indicator(write)]
+        _create_indicators(new_indicators, user)
+        for done, write in enumerate(
+            others, start=len(preview.writes) - len(others) + 1
+        ):
+            try:
+                if isinstance(write, IndicatorWrite):
+                    _save_indicator(write, user, reason)
                 else:
-                    project = Project.objects.get(code=write.code)
-                if write.steps is not None:
-                    version = (
-                        Project.objects.filter(pk=project.pk)
-                        .values_list("plan_version", flat=True)
-                        .get()
-                    )
-                    services.save_plan(
-                        project=project,
-                        user=user,
-                        steps=write.steps,
-                        version=version,
-                        reason=reason,
-                    )
+                    _save_project(write, user, reason)
             except (
                 services.RuleError,
                 services.LockedError,
@@ -972,6 +1287,82 @@ def commit_plan(
                 progress("commit", done)
     progress("commit", len(preview.writes))
     return len(preview.writes)
+
+
+def _is_new_project(write) -> bool:
+    return (
+        isinstance(write, Write)
+        and write.project is not None
+        and write.project.pk is None
+    )
+
+
+def _save_project(write: Write, user, reason: str) -> None:
+    project = write.project
+    if project is not None:
+        services.save_project(project=project, user=user, strategies=write.strategies)
+    else:
+        project = Project.objects.get(code=write.code)
+    if write.steps is not None:
+        version = (
+            Project.objects.filter(pk=project.pk)
+            .values_list("plan_version", flat=True)
+            .get()
+        )
+        services.save_plan(
+            project=project,
+            user=user,
+            steps=write.steps,
+            version=version,
+            reason=reason,
+        )
+
+
+def _is_new_indicator(write) -> bool:
+    return isinstance(write, IndicatorWrite) and write.indicator.pk is None
+
+
+def _create_indicators(writes: list[IndicatorWrite], user) -> None:
+    codes = {code for write in writes for code in write.new_project_codes}
+    created: dict[str, Project] = {}
+    for chunk in _chunks(codes):
+        created.update(
+            (project.code, project)
+            for project in Project.objects.filter(code__in=chunk).only("pk", "code")
+        )
+    try:
+        indicator_services.create_indicators(
+            items=[
+                (
+                    write.indicator,
+                    [*write.projects, *(created[c] for c in write.new_project_codes)],
+                )
+                for write in writes
+            ],
+            user=user,
+        )
+    except indicator_services.DuplicateError as error:
+        raise ImportRefused(
+            _("%(code)s: %(error)s")
+            % {
+                "code": ", ".join(write.code for write in writes[:5]),
+                "error": _("a KPI with this code exists"),
+            }
+        ) from error
+
+
+def _save_indicator(write: IndicatorWrite, user, reason: str) -> None:
+    links = list(write.projects)
+    if write.new_project_codes:
+        # Projects the same file created, saved earlier in this transaction.
+        links += Project.objects.filter(code__in=write.new_project_codes)
+    indicator_services.save_indicator(
+        indicator=write.indicator,
+        user=user,
+        reason=reason,
+        version=write.version,
+        projects=links,
+    )
 
 
 # The template
@@ -997,10 +1388,19 @@ def plan_template() -> io.BytesIO:
         lists.cell(row=row, column=3, value=label)
     for row, word in enumerate(_yes_no_words(), start=1):
         lists.cell(row=row, column=4, value=word)
+    # The KPI sheet's lists: kinds, levels, aggregations, directions.
+    kpi_lists = {}
+    for column, key in enumerate(INDICATOR_CHOICES, start=5):
+        labels = [str(label) for _value, label in INDICATOR_CHOICES[key]]
+        for row, label in enumerate(labels, start=1):
+            lists.cell(row=row, column=column, value=label)
+        letter = get_column_letter(column)
+        kpi_lists[key] = f"'{{lists}}'!${letter}$1:${letter}${len(labels)}"
     lists.sheet_state = "hidden"
     sheets = {
         PROJECTS: workbook.active,
         STEPS: workbook.create_sheet(str(TABLE_TITLES[STEPS]), 1),
+        INDICATORS: workbook.create_sheet(str(TABLE_TITLES[INDICATORS]), 2),
     }
     sheets[PROJECTS].title = str(TABLE_TITLES[PROJECTS])
     example_department = departments[0][0] if departments else "21000000"
@@ -1025,6 +1425,19 @@ def plan_template() -> io.BytesIO:
             "weight": 100,
             "planned_start": thaicalendar.to_input(start),
             "planned_end": thaicalendar.to_input(end),
+        },
+        INDICATORS: {
+            "code": f"{COMMENT}{example_department[:4]}-1",
+            "name_th": _("Example: roads repaired on time"),
+            "unit": "ร้อยละ",
+            "target": 80,
+            "kind": str(INDICATOR_CHOICES["kind"][0][1]),
+            "level": str(INDICATOR_CHOICES["level"][0][1]),
+            "department": example_department,
+            "fiscal_year": fiscal_year,
+            "aggregation": str(INDICATOR_CHOICES["aggregation"][0][1]),
+            "direction": str(INDICATOR_CHOICES["direction"][0][1]),
+            "projects": f"{example_department}-1001",
         },
     }
     grey = Font(italic=True, color="666666")
@@ -1055,6 +1468,20 @@ def plan_template() -> io.BytesIO:
         )
         validation.add(f"{letters[key]}3:{letters[key]}20000")
         sheets[PROJECTS].add_data_validation(validation)
+    kpi_letters = {
+        column.key: get_column_letter(index)
+        for index, column in enumerate(INDICATOR_COLUMNS, start=1)
+    }
+    kpi_lists["department"] = f"'{{lists}}'!$A$1:$A${max(len(departments), 1)}"
+    for key, source in kpi_lists.items():
+        validation = DataValidation(
+            type="list",
+            formula1="=" + source.format(lists=lists_name),
+            allow_blank=True,
+        )
+        letter = kpi_letters[key]
+        validation.add(f"{letter}3:{letter}5000")
+        sheets[INDICATORS].add_data_validation(validation)
     file = io.BytesIO()
     workbook.save(file)
     file.seek(0)
@@ -1392,6 +1819,8 @@ def build_month_preview(
     skipped: list[str] = []
     tables = read_tables(file, filename, MONTH_TABLES, skipped)
     empty = Table(MONTH, "", [])
+    if progress:
+        progress(TO_CHECK, len(tables.get(MONTH, empty).rows))
     preview = _MonthPreviewBuilder(
         tables.get(MONTH, empty), filename, department, today, progress
     ).build()

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from projects import access, approval, quality, thaicalendar
 from projects.cache import bump_data_version
@@ -83,6 +84,11 @@ def change_reason(reason: str) -> Iterator[None]:
         yield
     finally:
         _change_reason.reset(token)
+
+
+def current_change_reason() -> str | None:
+    """The reason ``change_reason`` gives the changes saved in its block."""
+    return _change_reason.get()
 
 
 def stamp(instance, user) -> None:
@@ -630,3 +636,78 @@ def save_project(
     except IntegrityError as error:
         raise DuplicateError from error
     return project
+
+
+@dataclass(frozen=True)
+class NewProject:
+    """A project that does not exist yet, its strategy links and its work plan."""
+
+    project: Project
+    strategies: Sequence
+    steps: Sequence[StepValues]
+
+
+BULK_SIZE = 500
+
+
+def create_projects(
+    *, items: Sequence[NewProject], user, today: date | None = None
+) -> list[Project]:
+    """Create many new projects with their strategy links and work plans in a few
+    queries (an import of the year's plan).
+
+    What ``save_project`` then ``save_plan`` do for a project that does not exist
+    yet, in bulk: the plan rules (``quality.plan_errors``), a closed year refused,
+    the plan's version counted as saved once, and the same audit history (the
+    person and the reason of ``change_reason``).
+    """
+    today = today or timezone.localdate()
+    for item in items:
+        if item.steps:
+            errors = quality.plan_errors(item.steps, item.project.fiscal_year)
+            if errors:
+                raise RuleError(errors)
+    for fiscal_year in {item.project.fiscal_year for item in items if item.steps}:
+        check_year_open(fiscal_year=fiscal_year, today=today)
+    reason = current_change_reason()
+    projects = [item.project for item in items]
+    try:
+        with transaction.atomic():
+            for item in items:
+                if item.steps:
+                    item.project.plan_version = 2  # created, then its plan saved
+            bulk_create_with_history(
+                projects,
+                Project,
+                batch_size=BULK_SIZE,
+                default_user=user,
+                default_change_reason=reason,
+            )
+            steps = []
+            for item in items:
+                if item.strategies:
+                    # One by one, so the links are in the history as a form's are.
+                    stamp(item.project, user)
+                    item.project.strategies.set(item.strategies)
+                steps += [
+                    PlanStep(
+                        project=item.project,
+                        number=number,
+                        description=values.description,
+                        weight=values.weight,
+                        planned_start=values.planned_start,
+                        planned_end=values.planned_end,
+                    )
+                    for number, values in enumerate(item.steps, start=1)
+                ]
+            bulk_create_with_history(
+                steps,
+                PlanStep,
+                batch_size=BULK_SIZE,
+                default_user=user,
+                default_change_reason=reason,
+            )
+            bump_data_version()
+    except IntegrityError as error:
+        raise DuplicateError from error
+    return projects
