@@ -28,3 +28,19 @@ class DayNumber(Func):
             template="(julianday(%(expressions)s) - 2440587.5)",
             **extra_context,
         )
+
+
+class Real(Func):
+    """A number as the database divides it without truncating: unchanged on
+    PostgreSQL (numeric), a real on SQLite, where whole baht are stored as integers
+    and ``integer / integer`` drops the fraction."""
+
+    arity = 1
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="%(expressions)s")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, template="CAST(%(expressions)s AS REAL)"
+        )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from projects import approval, progress, thaicalendar
-from projects.dbfunctions import DayNumber
+from projects.dbfunctions import DayNumber, Real
 from projects.fields import (
     NormalizedCharField,
     NormalizedTextField,
@@ -264,7 +264,7 @@ class ProjectQuerySet(models.QuerySet):
                 When(
                     budget_amount__gt=0,
                     then=Round(
-                        F("disbursed_amount")
+                        Real(F("disbursed_amount"))
                         * Value(progress.HUNDRED)
                         / F("budget_amount"),
                         2,
