@@ -17,6 +17,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from evidence import services as evidence_services
+from evidence.forms import EvidenceForms
 from indicators import services
 from indicators.forms import IndicatorFilterForm, IndicatorResultForm
 from indicators.models import EvaluationCriterion, Indicator, IndicatorResult
@@ -195,22 +197,34 @@ def result_edit(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
         quarter=quarter,
         today=timezone.localdate(),
     )
+    evidence = EvidenceForms(
+        request.POST or None,
+        request.FILES or None,
+        attachments=result.attachments.active() if result is not None else (),
+    )
     conflict = False
-    if request.method == "POST" and lock is None and form.is_valid():
+    valid = request.method == "POST" and lock is None
+    if valid and all([form.is_valid(), evidence.is_valid()]):
         try:
-            services.save_result(
-                indicator=indicator,
-                quarter=quarter,
+            evidence_services.save_with_evidence(
+                save=lambda: services.save_result(
+                    indicator=indicator,
+                    quarter=quarter,
+                    user=request.user,
+                    values={name: form.cleaned_data[name] for name in form.Meta.fields},
+                    result=result,
+                    version=form.cleaned_data.get("version"),
+                    submit="draft" not in request.POST,
+                ),
                 user=request.user,
-                values={name: form.cleaned_data[name] for name in form.Meta.fields},
-                result=result,
-                version=form.cleaned_data.get("version"),
-                submit="draft" not in request.POST,
+                changes=evidence.changes(),
             )
         except (ConflictError, DuplicateError):
             conflict = True
         except (LockedError, TransitionError) as error:
             form.add_error(None, str(error))
+        except evidence_services.EvidenceError as error:
+            evidence.add_error(str(error))
         else:
             messages.success(request, _("The KPI result was saved."))
             return redirect(indicator)
@@ -222,6 +236,7 @@ def result_edit(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
             "quarter": quarter,
             "fiscal_year": indicator.fiscal_year,
             "form": form,
+            "evidence": evidence,
             "result": result,
             "conflict": conflict,
             "lock": lock,
