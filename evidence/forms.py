@@ -101,6 +101,11 @@ class EvidenceForms:
     def __init__(
         self, data=None, files=None, *, attachments: Sequence[Attachment] = ()
     ) -> None:
+        # A post without the evidence fields (a client that does not know them)
+        # changes no evidence, rather than unticking every public box.
+        if data is not None and f"{PREFIX}-TOTAL_FORMS" not in data:
+            data = files = None
+        self.bound = data is not None
         self.formset = NewFileFormSet(data, files, prefix=PREFIX)
         self.kept = KeptFilesForm(
             data, prefix=f"{PREFIX}-kept", attachments=attachments
@@ -108,6 +113,8 @@ class EvidenceForms:
         self.errors: list[str] = []
 
     def is_valid(self) -> bool:
+        if not self.bound:
+            return True
         valid = self.formset.is_valid() and self.kept.is_valid()
         if valid:
             removing = len(self.changes().remove)
@@ -126,6 +133,8 @@ class EvidenceForms:
         self.errors.append(message)
 
     def changes(self) -> services.Changes:
+        if not self.bound:
+            return services.Changes(new=[], remove=[], visibility={})
         cleaned = self.kept.cleaned_data
         visibility = {}
         for attachment in self.kept.attachments:

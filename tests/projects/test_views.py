@@ -236,8 +236,8 @@ class TestProjectDetail:
                 planned_end=date(2020, 9, 30),
             )
         # 12 before revisions, + plan revisions and their steps, + KPI target
-        # revisions (prefetched for the quarter targets).
-        with django_assert_num_queries(15):
+        # revisions (prefetched for the quarter targets), + the reports' evidence.
+        with django_assert_num_queries(16):
             response = client.get(project.get_absolute_url())
             assert response.status_code == 200
         assert response.content.decode().count("data-revision=") == size
