@@ -480,9 +480,7 @@ def project_history(project: Project, lang: str) -> list[Entry]:
         # reports deleted since (their history rows still name the project).
         (
             Attachment,
-            Q(
-                update_id__in=ProgressUpdate.history.filter(of_project).values("id")
-            )
+            Q(update_id__in=ProgressUpdate.history.filter(of_project).values("id"))
             | Q(result_id__in=IndicatorResult.history.filter(of_kpis).values("id")),
         ),
         (
