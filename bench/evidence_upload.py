@@ -40,7 +40,7 @@ def photo(megabytes: float, seed: int) -> bytes:
         data = buffer.getvalue()
         if len(data) <= megabytes * 1024 * 1024:
             break
-        quality -= 5
+        quality -= 1
     return data
 
 
