@@ -250,7 +250,8 @@ def _delete_files(names: Sequence[str]) -> None:
 
 def _locked_attachment(attachment: Attachment) -> Attachment:
     return (
-        Attachment.objects.select_for_update()
+        # Only the attachment's row: its report links are outer joins.
+        Attachment.objects.select_for_update(of=("self",))
         .select_related("update__project", "result__indicator")
         .get(pk=attachment.pk)
     )

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from evidence import services as evidence_services
 from evidence.forms import EvidenceForms
+from evidence.models import Attachment
 from indicators import services
 from indicators.forms import IndicatorFilterForm, IndicatorResultForm
 from indicators.models import EvaluationCriterion, Indicator, IndicatorResult
@@ -100,7 +101,12 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
 @access.public_read
 @public_page()
 def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
-    indicator = get_object_or_404(Indicator.objects.for_page(), code=code)
+    indicator = get_object_or_404(
+        Indicator.objects.for_page().prefetch_related(
+            Prefetch("results__attachments", queryset=Attachment.objects.active())
+        ),
+        code=code,
+    )
     lang = get_language() or "th"
     on = reading_date(indicator.fiscal_year)
     criteria = list(
@@ -161,6 +167,10 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
             "bar": _bar_width(achievement),
             "projects": projects,
             "flags": flags,
+            # Approved results' evidence; its audience sees the internal files too.
+            "sees_internal_evidence": access.sees_pending(
+                request.user, indicator.department_id
+            ),
             "pending": pending,
             "can_edit_results": can_edit,
             "locked_quarters": set(locks),

@@ -23,7 +23,11 @@ def test_backup_and_restore_bring_back_the_files(
         for name in (photo.file.name, photo.thumbnail.name, document.file.name)
     }
     call_command("backup", output_dir=tmp_path / "backups")
-    path = next((tmp_path / "backups").glob("*.sqlite3"))
+    (path,) = [
+        found
+        for found in (tmp_path / "backups").iterdir()
+        if not found.name.endswith(backups.FILES_SUFFIX)
+    ]
     tar = backups.files_path(path)
     assert tar.stat().st_mode & 0o777 == 0o600
     # Lose the files and the rows.

@@ -81,3 +81,14 @@ def test_project_page_query_count_with_evidence(
     with django_assert_num_queries(11):
         response = client.get(project.get_absolute_url())
     assert response.content.decode().count("evidence-thumb ") == rows * rows
+
+
+def test_indicator_page_shows_public_evidence_of_approved_results(client):
+    from tests.factories import IndicatorResultFactory
+
+    result = IndicatorResultFactory(quarter=1)
+    public = attach(result, public=True, caption="ผลงานไตรมาส 1")
+    internal = attach(result, data=samples.pdf(), name="ภายใน.pdf")
+    html = client.get(result.indicator.get_absolute_url()).content.decode()
+    assert public.thumbnail_url() in html
+    assert internal.get_absolute_url() not in html
