@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.utils import translation
 from PIL import ExifTags, Image
 
 from evidence import checks
@@ -106,3 +107,9 @@ def test_huge_image_is_refused_before_decoding(monkeypatch):
 def test_file_over_the_size_limit_is_refused_unread():
     with pytest.raises(checks.Refused, match="at most"):
         inspect(samples.pdf(), checks.Limits(max_bytes=100))
+
+
+def test_refusals_are_in_thai_by_default():
+    with translation.override("th"), pytest.raises(checks.Refused) as refused:
+        inspect(samples.zip_bomb())
+    assert "ไฟล์นี้คลายออกแล้วมีขนาดใหญ่กว่าตัวไฟล์มาก" in str(refused.value)
