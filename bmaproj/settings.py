@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "projects",
     "indicators",
     "reports",
+    "evidence",
 ]
 
 MIDDLEWARE = [
@@ -261,6 +262,44 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = envint("WHITENOISE_MAX_AGE", 3600)
+
+# Evidence files (evidence app): local files under MEDIA_ROOT by default; any
+# S3-compatible store (MinIO, AWS) when EVIDENCE_S3_BUCKET is set, so that every
+# web replica sees the same files. Files are never served from MEDIA_URL: the
+# evidence view checks access on each request.
+
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+EVIDENCE_S3_BUCKET = os.environ.get("EVIDENCE_S3_BUCKET", "")
+if EVIDENCE_S3_BUCKET:
+    STORAGES["evidence"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": EVIDENCE_S3_BUCKET,
+            "endpoint_url": os.environ.get("EVIDENCE_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("EVIDENCE_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("EVIDENCE_S3_SECRET_ACCESS_KEY") or None,
+            "region_name": os.environ.get("EVIDENCE_S3_REGION") or None,
+            "location": os.environ.get("EVIDENCE_S3_PREFIX", "evidence"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "addressing_style": os.environ.get("EVIDENCE_S3_ADDRESSING", "path"),
+        },
+    }
+else:
+    STORAGES["evidence"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT / "evidence", "base_url": "/-/"},
+    }
+# Limits, shown on the forms: bytes a file may have, files a report may keep,
+# pixels a photo may have (checked before it is decoded) and the longest side a
+# stored photo keeps (larger ones are scaled down).
+EVIDENCE_MAX_FILE_BYTES = envint("EVIDENCE_MAX_FILE_BYTES", 10 * 1024 * 1024)
+EVIDENCE_MAX_FILES_PER_REPORT = envint("EVIDENCE_MAX_FILES_PER_REPORT", 10)
+EVIDENCE_MAX_IMAGE_PIXELS = envint("EVIDENCE_MAX_IMAGE_PIXELS", 40_000_000)
+EVIDENCE_IMAGE_MAX_SIDE = envint("EVIDENCE_IMAGE_MAX_SIDE", 4096)
+# Days a removed file stays retrievable by admins before `purge_evidence` deletes it.
+EVIDENCE_RETENTION_DAYS = envint("EVIDENCE_RETENTION_DAYS", 365)
 
 # Forms
 

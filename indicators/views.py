@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +17,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from evidence import services as evidence_services
+from evidence.forms import EvidenceForms
+from evidence.models import Attachment
 from indicators import services
 from indicators.forms import IndicatorFilterForm, IndicatorResultForm
 from indicators.models import EvaluationCriterion, Indicator, IndicatorResult
@@ -98,7 +101,12 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
 @access.public_read
 @public_page()
 def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
-    indicator = get_object_or_404(Indicator.objects.for_page(), code=code)
+    indicator = get_object_or_404(
+        Indicator.objects.for_page().prefetch_related(
+            Prefetch("results__attachments", queryset=Attachment.objects.active())
+        ),
+        code=code,
+    )
     lang = get_language() or "th"
     on = reading_date(indicator.fiscal_year)
     criteria = list(
@@ -159,6 +167,10 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
             "bar": _bar_width(achievement),
             "projects": projects,
             "flags": flags,
+            # Approved results' evidence; its audience sees the internal files too.
+            "sees_internal_evidence": access.sees_pending(
+                request.user, indicator.department_id
+            ),
             "pending": pending,
             "can_edit_results": can_edit,
             "locked_quarters": set(locks),
@@ -195,22 +207,34 @@ def result_edit(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
         quarter=quarter,
         today=timezone.localdate(),
     )
+    evidence = EvidenceForms(
+        request.POST or None,
+        request.FILES or None,
+        attachments=result.attachments.active() if result is not None else (),
+    )
     conflict = False
-    if request.method == "POST" and lock is None and form.is_valid():
+    valid = request.method == "POST" and lock is None
+    if valid and all([form.is_valid(), evidence.is_valid()]):
         try:
-            services.save_result(
-                indicator=indicator,
-                quarter=quarter,
+            evidence_services.save_with_evidence(
+                save=lambda: services.save_result(
+                    indicator=indicator,
+                    quarter=quarter,
+                    user=request.user,
+                    values={name: form.cleaned_data[name] for name in form.Meta.fields},
+                    result=result,
+                    version=form.cleaned_data.get("version"),
+                    submit="draft" not in request.POST,
+                ),
                 user=request.user,
-                values={name: form.cleaned_data[name] for name in form.Meta.fields},
-                result=result,
-                version=form.cleaned_data.get("version"),
-                submit="draft" not in request.POST,
+                changes=evidence.changes(),
             )
         except (ConflictError, DuplicateError):
             conflict = True
         except (LockedError, TransitionError) as error:
             form.add_error(None, str(error))
+        except evidence_services.EvidenceError as error:
+            evidence.add_error(str(error))
         else:
             messages.success(request, _("The KPI result was saved."))
             return redirect(indicator)
@@ -222,6 +246,7 @@ def result_edit(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
             "quarter": quarter,
             "fiscal_year": indicator.fiscal_year,
             "form": form,
+            "evidence": evidence,
             "result": result,
             "conflict": conflict,
             "lock": lock,

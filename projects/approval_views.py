@@ -16,13 +16,14 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
+from evidence.models import Attachment
 from indicators import services as indicator_services
 from indicators.models import IndicatorResult
 from projects import access, approval, progress, quality, services
@@ -132,6 +133,10 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
     if found is None:
         raise PermissionDenied
     updates, results = found
+    # Approvers see every file kept (evidence.models.Attachment.shown_to).
+    files = Prefetch("attachments", queryset=Attachment.objects.active())
+    updates = updates.prefetch_related(files)
+    results = results.prefetch_related(files)
     items = [queue_item(update, request.user) for update in updates]
     result_items = [
         ResultItem(

@@ -4,6 +4,12 @@ PostgreSQL is dumped with ``pg_dump -Fc`` (one consistent snapshot, compressed) 
 restored with ``pg_restore --clean --if-exists``; SQLite is copied with SQLite's own
 backup API, which yields a consistent copy even while the portal writes. The
 commands ``backup`` and ``restore`` are thin wrappers around these functions.
+
+Files kept through Django's storage API (the evidence app's photos and
+documents, local or on S3) go beside the database's file, into
+``<backup>.files.tar`` (``backup_files``), read and written one file at a time
+through the storage itself, so the same code backs up a local directory and a
+bucket; ``restore_files`` puts them back under the same names.
 """
 
 from __future__ import annotations
@@ -13,12 +19,15 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import tarfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from django.core.files.base import File
+from django.core.files.storage import Storage
 from django.db import connections
 from django.db.backends.postgresql.client import DatabaseClient
 from django.utils import timezone
@@ -31,6 +40,8 @@ SUFFIXES = {POSTGRESQL: ".pgdump", SQLITE: ".sqlite3"}
 MAGIC = {POSTGRESQL: b"PGDMP", SQLITE: b"SQLite format 3\x00"}
 # SQLite copies this many pages per step, reporting progress between steps.
 SQLITE_PAGES_PER_STEP = 4096
+
+FILES_SUFFIX = ".files.tar"
 
 Log = Callable[[str], None]
 
@@ -232,3 +243,65 @@ def _size(size: int) -> str:
             return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} GB"
+
+
+def files_path(path: Path) -> Path:
+    """Where the files of the database backup ``path`` are kept."""
+    return path.with_name(path.name + FILES_SUFFIX)
+
+
+def stored_names(storage: Storage, top: str = "") -> Iterator[str]:
+    """Every file name in a storage, walking its directories (or key prefixes)."""
+    try:
+        directories, files = storage.listdir(top)
+    except FileNotFoundError:
+        return
+    for name in sorted(files):
+        yield f"{top}/{name}" if top else name
+    for directory in sorted(directories):
+        yield from stored_names(storage, f"{top}/{directory}" if top else directory)
+
+
+def backup_files(path: Path, storage: Storage, *, log: Log) -> int:
+    """Write every file of ``storage`` into the tar ``files_path(path)``."""
+    target = files_path(path)
+    partial = target.with_name(target.name + ".partial")
+    count = 0
+    try:
+        with tarfile.open(partial, "w") as archive:
+            for name in stored_names(storage):
+                info = tarfile.TarInfo(name)
+                info.size = storage.size(name)
+                with storage.open(name, "rb") as handle:
+                    archive.addfile(info, handle)
+                count += 1
+        partial.chmod(0o600)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    log(f"Wrote {count} files to {target} ({_size(target.stat().st_size)})")
+    return count
+
+
+def restore_files(path: Path, storage: Storage, *, log: Log) -> int:
+    """Put the files of ``files_path(path)`` back into ``storage``, each under
+    its own name (a file there of the same name is replaced)."""
+    source = files_path(path)
+    if not source.is_file():
+        log(f"No files to restore ({source} is not there)")
+        return 0
+    count = 0
+    with tarfile.open(source, "r") as archive:
+        for member in archive:
+            name = member.name
+            if not member.isfile() or name.startswith("/") or ".." in name.split("/"):
+                raise BackupError(f"{source}: refusing the entry {name!r}")
+            handle = archive.extractfile(member)
+            if storage.exists(name):
+                storage.delete(name)
+            saved = storage.save(name, File(handle, name=name))
+            if saved != name:
+                raise BackupError(f"{name} was stored as {saved}")
+            count += 1
+    log(f"Restored {count} files from {source}")
+    return count

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from simple_history.utils import get_m2m_reverse_field_name
 
+from evidence.models import Attachment
 from indicators.models import (
     CriterionScore,
     EvaluationCriterion,
@@ -76,6 +77,7 @@ PARENT_FIELDS: dict[type[models.Model], frozenset[str]] = {
     CriterionScore: frozenset({"evaluation", "criterion"}),
     TargetRevision: frozenset({"indicator"}),
     Profile: frozenset({"user"}),
+    Attachment: frozenset({"update", "result"}),
 }
 
 
@@ -318,6 +320,8 @@ def object_label(
             row.indicator_id, (f"#{row.indicator_id}", None)
         )
         return _("%(code)s · target %(number)s") % {"code": code, "number": row.number}
+    if model is Attachment:
+        return row.original_name
     if model is CriterionScore:
         indicator_id, quarter = context.evaluations.get(row.evaluation_id, (None, None))
         criteria = (names or {}).get(EvaluationCriterion, {})
@@ -472,6 +476,13 @@ def project_history(project: Project, lang: str) -> list[Entry]:
         (IndicatorResult, of_kpis),
         (IndicatorEvaluation, of_kpis),
         (TargetRevision, of_kpis),
+        # Evidence of the project's reports and of its KPIs' results, including
+        # reports deleted since (their history rows still name the project).
+        (
+            Attachment,
+            Q(update_id__in=ProgressUpdate.history.filter(of_project).values("id"))
+            | Q(result_id__in=IndicatorResult.history.filter(of_kpis).values("id")),
+        ),
         (
             CriterionScore,
             Q(evaluation_id__in=evaluations.values("pk"))

@@ -22,6 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from evidence import services as evidence_services
+from evidence.forms import EvidenceForms
+from evidence.models import Attachment
 from indicators.models import EvaluationCriterion, Indicator
 from projects import (
     access,
@@ -75,7 +78,11 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
     today = timezone.localdate()
     steps = list(project.steps.all())
     sees_pending = access.sees_pending(request.user, project.department_id)
-    all_updates = list(project.updates.select_related("reviewed_by"))
+    all_updates = list(
+        project.updates.select_related("reviewed_by").prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.active())
+        )
+    )
     updates = [u for u in all_updates if sees_pending or u.is_published]
     # Derived figures use approved reports only, whoever reads the page; the
     # missing months count every report sent, as compliance and My work do.
@@ -215,6 +222,7 @@ def _project_context(request: HttpRequest, project: Project) -> dict:
         "year_lock": year_lock,
         "can_report": can_edit and len(locks) < 4,
         "can_see_history": sees_pending,
+        "sees_internal_evidence": sees_pending,
         "pending_count": len(updates) - len(published),
         "gauge_figure": charts.gauge(
             figures.actual or Decimal(0), figures.planned, figures.status, lang
@@ -353,22 +361,35 @@ def _update_form_page(
         if update is not None
         else next((lock for lock in locks.values() if lock.year_closed), None)
     )
-    if request.method == "POST" and lock is None and form.is_valid():
+    evidence = EvidenceForms(
+        request.POST or None,
+        request.FILES or None,
+        attachments=update.attachments.active() if update is not None else (),
+    )
+    valid = request.method == "POST" and lock is None
+    valid = valid and all([form.is_valid(), evidence.is_valid()])  # both report
+    if valid:
         values = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
-            saved = services.save_update(
-                project=project,
+            saved = evidence_services.save_with_evidence(
+                save=lambda: services.save_update(
+                    project=project,
+                    user=request.user,
+                    values=values,
+                    update=update,
+                    version=form.cleaned_data.get("version"),
+                    submit="draft" not in request.POST,
+                    warnings=[flag.message for flag in form.warnings],
+                ),
                 user=request.user,
-                values=values,
-                update=update,
-                version=form.cleaned_data.get("version"),
-                submit="draft" not in request.POST,
-                warnings=[flag.message for flag in form.warnings],
+                changes=evidence.changes(),
             )
         except services.ConflictError:
             conflict = True
         except (services.LockedError, services.TransitionError) as error:
             form.add_error(None, str(error))
+        except evidence_services.EvidenceError as error:
+            evidence.add_error(str(error))
         except services.DuplicateError:
             form.add_error(
                 "report_date", _("This project already has a report on that date.")
@@ -386,6 +407,7 @@ def _update_form_page(
             "project": project,
             "fiscal_year": project.fiscal_year,
             "form": form,
+            "evidence": evidence,
             "update": update,
             "previous": previous,
             "planned_today": progress.planned_percent(

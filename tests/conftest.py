@@ -38,6 +38,20 @@ def _no_shared_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def evidence_storage(settings, tmp_path):
+    # Evidence files (evidence app) in a fresh directory for each test, never in
+    # the checkout's media/; tests/evidence/test_s3.py switches to S3.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "evidence"},
+        },
+    }
+    return tmp_path / "evidence"
+
+
+@pytest.fixture(autouse=True)
 def _open_fiscal_years(settings):
     # Tests date their data in fiscal year 2563 (2020), which closed by itself long
     # before the day they run; they keep it open, and the tests of closing close a

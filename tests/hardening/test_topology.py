@@ -68,6 +68,8 @@ def test_the_template_sets_the_headers_and_compresses_html():
     assert "application/json" in text
     body = re.search(r"client_max_body_size (\d+)m;", text)
     assert int(body.group(1)) * 1024 * 1024 > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    evidence = settings.EVIDENCE_MAX_FILES_PER_REPORT * settings.EVIDENCE_MAX_FILE_BYTES
+    assert int(body.group(1)) * 1024 * 1024 > evidence
 
 
 def test_the_soak_fills_every_variable_of_the_template():

@@ -207,9 +207,9 @@ class TestIndicatorDetail:
         )
         for project in indicator.projects.all():
             ProgressUpdateFactory(project=project)
-        # KPI, results, target revisions, evaluations, scores, criteria,
-        # projects, fiscal years.
-        with django_assert_num_queries(8):
+        # KPI, results, their evidence, target revisions, evaluations, scores,
+        # criteria, projects, fiscal years.
+        with django_assert_num_queries(9):
             assert client.get(indicator.get_absolute_url()).status_code == 200
 
 

@@ -468,10 +468,11 @@ def test_query_count_does_not_grow_with_rows(
     saved(project, user)
     client.force_login(user)
     # session, user, project, profile, membership, linked KPIs, their evaluations,
-    # ten history models (with plan and KPI target revisions), the links kept
+    # eleven history models (with plan and KPI target revisions and evidence),
+    # the links kept
     # with two of them (project strategies, KPI projects), names (departments,
     # users, criteria, projects), fiscal years
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(25):
         response = client.get(url(project))
     assert response.status_code == 200
     # project + and ~; per row: step +~, update +~, evaluation +-, KPI + and ~

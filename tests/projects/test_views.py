@@ -255,8 +255,8 @@ class TestProjectDetail:
                 )
         # 12 before revisions, + plan revisions and their steps, + KPI target
         # revisions (prefetched for the quarter targets), + budget lines,
-        # disbursement plans and their months (issue 18).
-        with django_assert_num_queries(18):
+        # disbursement plans and their months (issue 18), + the reports' evidence.
+        with django_assert_num_queries(19):
             response = client.get(project.get_absolute_url())
             assert response.status_code == 200
         assert response.content.decode().count("data-revision=") == size

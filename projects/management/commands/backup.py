@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS
 
@@ -38,6 +39,7 @@ class Command(BaseCommand):
                 log=self.stdout.write,
                 verbose=options["verbosity"] >= 2,
             )
+            backups.backup_files(path, storages["evidence"], log=self.stdout.write)
         except backups.BackupError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS(str(path)))

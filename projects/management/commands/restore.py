@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
 
@@ -16,7 +17,9 @@ class Command(BaseCommand):
         "dropped and recreated with the backup's rows), a page-by-page copy on "
         "SQLite (the whole file is replaced). With --into URL the backup goes into "
         "another, existing database instead, e.g. a scratch one to look into it. "
-        "Run `manage.py migrate` afterwards when the code is newer than the backup."
+        "The evidence files in <file>.files.tar, when there, are put back too "
+        "(not with --into). Run `manage.py migrate` afterwards when the code is "
+        "newer than the backup."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -62,6 +65,12 @@ class Command(BaseCommand):
                 log=self.stdout.write,
                 verbose=options["verbosity"] >= 2,
             )
+            if settings_dict is None:
+                # The portal's own data: its files come back with it. A look
+                # into a scratch database (--into) leaves the files alone.
+                backups.restore_files(
+                    options["file"], storages["evidence"], log=self.stdout.write
+                )
         except backups.BackupError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS(f"Restored {options['file']}"))
