@@ -32,5 +32,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("indicators/", include("indicators.urls")),
     path("reports/", include("reports.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("projects.urls")),
 ]
