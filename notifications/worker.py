@@ -133,7 +133,7 @@ def scan(
     counts.update(_scan_projects(today, now, audience, locks, report))
     counts.update(_scan_quarter(today, now, audience, locks))
     counts.update(_scan_year_closing(today, now, audience))
-    return counts
+    return {str(kind): count for kind, count in counts.items()}
 
 
 def _scan_projects(today, now, audience, locks, report) -> dict[str, int]:
