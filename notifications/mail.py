@@ -79,7 +79,8 @@ def single(notification: Notification) -> EmailMultiAlternatives:
     lang = language_of(user)
     with translation.override(lang):
         item = _item(notification, lang)
-        subject = f"{_('BMA projects')}: {item['title']}"
+        prefix = _("BMA projects")
+        subject = f"{prefix}: {item['title']}"
         return _message(
             user,
             lang,
@@ -96,7 +97,8 @@ def digest(items: list[Notification], *, now: datetime) -> EmailMultiAlternative
     lang = language_of(user)
     with translation.override(lang):
         groups: OrderedDict = OrderedDict()
-        for notification in items:
+        # Projects first, in order; notices about no project last.
+        for notification in sorted(items, key=lambda n: n.project_id is None):
             project = notification.project
             if project is None:
                 heading = _("Other notices")

@@ -97,7 +97,8 @@ def _describe(kind: str, p: dict, lang: str) -> Text:  # noqa: C901 (one branch 
             % {"project": subject, "date": _date(p["report_date"], lang)}
         )
         comment = p.get("comment", "")
-        body = f"{what} {_('Comment:')} {comment}" if comment else what
+        label = _("Comment:")
+        body = f"{what} {label} {comment}" if comment else what
         return Text(_("Returned to you for changes"), body)
     if kind == Kind.APPROVED:
         what = (
@@ -142,7 +143,8 @@ def _describe(kind: str, p: dict, lang: str) -> Text:  # noqa: C901 (one branch 
             "quarter": _quarter(p, lang)
         }
         if p.get("reason"):
-            body = f"{body} {_('Reason:')} {p['reason']}"
+            label = _("Reason:")
+            body = f"{body} {label} {p['reason']}"
         return Text(_("%(quarter)s reopened") % {"quarter": _quarter(p, lang)}, body)
     if kind == Kind.YEAR_CLOSING:
         year = thaicalendar.format_fiscal_year(p["fiscal_year"], lang)

@@ -100,7 +100,9 @@ def test_approved_report_tells_its_author(team, project):
     )
     worker.fan_out(now=NOW)
     assert told(Kind.APPROVED) == [("author", Kind.APPROVED)]
-    assert Notification.objects.get(kind=Kind.APPROVED).url == project.get_absolute_url()
+    assert (
+        Notification.objects.get(kind=Kind.APPROVED).url == project.get_absolute_url()
+    )
 
 
 def test_resubmitted_report_is_a_new_event(team, project):

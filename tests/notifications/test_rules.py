@@ -41,10 +41,19 @@ def test_last_ended_quarter(today, expected):
 
 def test_unscored_reminder_week_starts_after_the_delay_and_is_weekly():
     end = date(2019, 12, 31)
-    assert rules.unscored_reminder_week(date(2020, 1, 13), quarter_end=end, after_days=14) == ""
-    monday = rules.unscored_reminder_week(date(2020, 1, 14), quarter_end=end, after_days=14)
-    sunday = rules.unscored_reminder_week(date(2020, 1, 19), quarter_end=end, after_days=14)
-    next_week = rules.unscored_reminder_week(date(2020, 1, 20), quarter_end=end, after_days=14)
+    assert (
+        rules.unscored_reminder_week(date(2020, 1, 13), quarter_end=end, after_days=14)
+        == ""
+    )
+    monday = rules.unscored_reminder_week(
+        date(2020, 1, 14), quarter_end=end, after_days=14
+    )
+    sunday = rules.unscored_reminder_week(
+        date(2020, 1, 19), quarter_end=end, after_days=14
+    )
+    next_week = rules.unscored_reminder_week(
+        date(2020, 1, 20), quarter_end=end, after_days=14
+    )
     assert monday == sunday == "2020-W03"
     assert next_week == "2020-W04"
 
