@@ -91,11 +91,13 @@ class Audience:
         kind: str,
         key: str,
         now: datetime,
+        created_at: datetime | None = None,
         project_id: int | None = None,
         params: dict,
         url: str,
     ) -> Notification:
-        """An unsaved notification of one person, with its email state."""
+        """An unsaved notification of one person, with its email state: made at
+        ``created_at`` (the event's time; default ``now``), emailed from ``now``."""
         state = self.email_state(user_id, kind)
         return Notification(
             recipient_id=user_id,
@@ -104,7 +106,7 @@ class Audience:
             project_id=project_id,
             params=params,
             url=url,
-            created_at=now,
+            created_at=created_at or now,
             email_state=state,
             next_attempt_at=now if state == EmailState.PENDING else None,
         )

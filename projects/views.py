@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from indicators.models import EvaluationCriterion, Indicator
+from notifications import worker as notification_worker
 from projects import (
     access,
     approval,
@@ -52,14 +53,20 @@ PAGE_SIZE = 25
 @require_safe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers a query, 503 when it does not."""
+    """200 when the database answers a query, 503 when it does not; with
+    ``?detail=1`` also the notification worker's last run and backlog."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    body = {"status": "ok", "database": "ok"}
+    if request.GET.get("detail"):
+        # The notification worker's last run and backlog (?detail=1), for
+        # monitoring; the plain probe stays one query.
+        body["worker"] = notification_worker.status()
+    return JsonResponse(body)
 
 
 def _project_for_page(code: str) -> Project:

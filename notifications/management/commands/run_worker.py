@@ -55,9 +55,10 @@ class Command(BaseCommand):
                 seconds = time.monotonic() - started
                 self.stdout.write(f"worker pass in {seconds:.1f} s: {summary}")
             scan_now = False
-            close_old_connections()
             if once or stopping:
                 return
+            # As after a request: drop a connection that broke or grew old.
+            close_old_connections()
             deadline = time.monotonic() + sleep
             while time.monotonic() < deadline and not stopping:
                 time.sleep(min(1.0, sleep))
