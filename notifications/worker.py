@@ -332,11 +332,9 @@ def send_due_emails(*, now: datetime) -> tuple[int, int]:
             )
             if not batch:
                 return sent, failed
-            with get_connection() as smtp:
-                for item in batch:
-                    ok = _deliver(smtp, mail.single(item), [item], now)
-                    sent += ok
-                    failed += not ok
+            outcomes = _send([(mail.single(item), [item]) for item in batch], now)
+            sent += outcomes.count(True)
+            failed += outcomes.count(False)
             Notification.objects.bulk_update(
                 batch,
                 ["email_state", "attempts", "next_attempt_at", "sent_at", "last_error"],
@@ -380,8 +378,7 @@ def send_digests(*, now: datetime) -> tuple[int, int]:
             )
             if not items:
                 continue  # another worker has them
-            with get_connection() as smtp:
-                ok = _deliver(smtp, mail.digest(items, now=now), items, now)
+            [ok] = _send([(mail.digest(items, now=now), items)], now)
             sent += ok
             failed += not ok
             Notification.objects.bulk_update(
@@ -391,22 +388,45 @@ def send_digests(*, now: datetime) -> tuple[int, int]:
     return sent, failed
 
 
+def _send(messages: list[tuple], now: datetime) -> list[bool]:
+    """Send each (message, its notifications) over one connection; record each
+    outcome on its notifications. A server that cannot be reached fails them all."""
+    smtp = get_connection()
+    try:
+        smtp.open()
+    except Exception as error:  # noqa: BLE001 (any failure is retried, never lost)
+        for _message, items in messages:
+            _failed(items, error, now)
+        return [False] * len(messages)
+    try:
+        return [_deliver(smtp, message, items, now) for message, items in messages]
+    finally:
+        try:
+            smtp.close()
+        except Exception:  # noqa: BLE001, S110 (a close that fails loses nothing)
+            pass
+
+
+def _failed(items: list[Notification], error: Exception, now: datetime) -> None:
+    logger.warning("email failed: %s", error)
+    for item in items:
+        item.attempts += 1
+        if item.email_state != EmailState.DIGEST:
+            item.email_state = EmailState.FAILED
+        item.next_attempt_at = now + rules.retry_delay(
+            item.attempts,
+            base=settings.NOTIFY_RETRY_SECONDS,
+            cap=settings.NOTIFY_RETRY_MAX_SECONDS,
+        )
+        item.last_error = f"{type(error).__name__}: {error}"[:2000]
+
+
 def _deliver(smtp, message, items: list[Notification], now: datetime) -> bool:
     """Send one message for ``items`` and record the outcome on them."""
     try:
         smtp.send_messages([message])
     except Exception as error:  # noqa: BLE001 (any failure is retried, never lost)
-        logger.warning("email to %s failed: %s", message.to, error)
-        for item in items:
-            item.attempts += 1
-            if item.email_state != EmailState.DIGEST:
-                item.email_state = EmailState.FAILED
-            item.next_attempt_at = now + rules.retry_delay(
-                item.attempts,
-                base=settings.NOTIFY_RETRY_SECONDS,
-                cap=settings.NOTIFY_RETRY_MAX_SECONDS,
-            )
-            item.last_error = f"{type(error).__name__}: {error}"[:2000]
+        _failed(items, error, now)
         return False
     for item in items:
         item.email_state = EmailState.SENT
