@@ -60,7 +60,9 @@ class Event(models.Model):
     """Something that happened and that people are told about: the outbox.
 
     Written once per cause (``key`` is unique); ``processed_at`` is set when the
-    worker has made its notifications.
+    worker has made its notifications. The scheduled checks record their
+    reminders here too, already processed, so that the next check skips them
+    without offering every person's notification again.
     """
 
     key = models.CharField(_("event key"), max_length=200, unique=True)
@@ -143,11 +145,13 @@ class NotificationQuerySet(models.QuerySet):
 class Notification(models.Model):
     """One event told to one person: in their inbox, and by email as they chose."""
 
+    # Indexed by notification_inbox_idx, which starts with it.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     key = models.CharField(_("event key"), max_length=200)
@@ -161,7 +165,7 @@ class Notification(models.Model):
     )
     params = models.JSONField(_("details"), default=dict, blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created"), db_index=True)
+    created_at = models.DateTimeField(_("created"))
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     email_state = models.CharField(
         _("email"), max_length=10, choices=EmailState.choices
@@ -186,9 +190,16 @@ class Notification(models.Model):
             models.Index(
                 fields=["recipient", "read_at"], name="notification_inbox_idx"
             ),
+            # What the worker takes: emails due at once, and each person's digest.
             models.Index(
-                fields=["email_state", "next_attempt_at"],
-                name="notification_email_idx",
+                fields=["next_attempt_at"],
+                condition=Q(email_state__in=["pending", "failed"]),
+                name="notification_email_due_idx",
+            ),
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=Q(email_state="digest"),
+                name="notification_digest_idx",
             ),
         ]
 

@@ -16,6 +16,7 @@ show it once. Every other path is exactly once.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
@@ -28,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from indicators.models import Indicator
-from notifications import mail, rules
+from notifications import mail, outbox, rules
 from notifications.audience import Audience
 from notifications.models import (
     EmailState,
@@ -149,7 +150,6 @@ def _scan_projects(today, now, audience, locks, report) -> dict[str, int]:
     )
     total = Project.objects.for_fiscal_year(fiscal_year).count()
     counts = {Kind.DUE_SOON: 0, Kind.OVERDUE: 0}
-    rows: list[Notification] = []
     seen = last_pk = 0
     while True:
         chunk = list(
@@ -166,6 +166,7 @@ def _scan_projects(today, now, audience, locks, report) -> dict[str, int]:
         )
         if not chunk:
             break
+        offers = []
         for pk, code, name, name_en, department_id, start, completed, mask in chunk:
             people = audience.members.get(department_id)
             if not people:
@@ -191,27 +192,64 @@ def _scan_projects(today, now, audience, locks, report) -> dict[str, int]:
                 due = progress.month_due(year, month, due_day)
                 params = base | {"year": year, "month": month, "due": due.isoformat()}
                 key = f"{kind}:{pk}:{year}-{month:02d}"
-                counts[kind] += len(people)
-                rows.extend(
-                    audience.notification(
-                        user_id,
-                        kind=kind,
-                        key=key,
-                        now=now,
-                        project_id=pk,
-                        params=params,
-                        url=url,
-                    )
-                    for user_id in people
-                )
-            if len(rows) >= INSERT_BATCH:
-                insert(rows)
-                rows = []
+                offers.append((key, kind, pk, department_id, params, url))
+        for kind, made in _offer(offers, audience, now).items():
+            counts[kind] += made
         seen += len(chunk)
         last_pk = chunk[-1][0]
         report(f"projects {seen}/{total}: {sum(counts.values())} reminders")
-    insert(rows)
     return counts
+
+
+def _offer(offers: list[tuple], audience: Audience, now: datetime) -> dict:
+    """Make the notifications of reminders to a department's staff, skipping
+    those recorded before (their Event), then record them; returns notifications
+    made per kind. A crash between the two steps makes nothing twice: the next
+    check offers them again, and the unique (key, person) skips what was made."""
+    made: dict[str, int] = {}
+    if not offers:
+        return made
+    known = set(
+        Event.objects.filter(key__in=[offer[0] for offer in offers]).values_list(
+            "key", flat=True
+        )
+    )
+    fresh = [offer for offer in offers if offer[0] not in known]
+    rows = []
+    for key, kind, project_id, department_id, params, url in fresh:
+        people = audience.members.get(department_id, ())
+        made[kind] = made.get(kind, 0) + len(people)
+        rows.extend(
+            audience.notification(
+                user_id,
+                kind=kind,
+                key=key,
+                now=now,
+                project_id=project_id,
+                params=params,
+                url=url,
+            )
+            for user_id in people
+        )
+    insert(rows)
+    Event.objects.bulk_create(
+        [
+            Event(
+                key=key,
+                kind=kind,
+                project_id=project_id,
+                department_id=department_id,
+                recipients={outbox.MEMBERS: department_id},
+                params=params,
+                url=url,
+                processed_at=now,
+            )
+            for key, kind, project_id, department_id, params, url in fresh
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    return made
 
 
 def _scan_quarter(today, now, audience, locks) -> dict[str, int]:
@@ -335,10 +373,7 @@ def send_due_emails(*, now: datetime) -> tuple[int, int]:
             outcomes = _send([(mail.single(item), [item]) for item in batch], now)
             sent += outcomes.count(True)
             failed += outcomes.count(False)
-            Notification.objects.bulk_update(
-                batch,
-                ["email_state", "attempts", "next_attempt_at", "sent_at", "last_error"],
-            )
+            _record(batch, now)
         if failed:
             # What failed waits for its retry; do not loop on it now.
             return sent, failed
@@ -381,11 +416,25 @@ def send_digests(*, now: datetime) -> tuple[int, int]:
             [ok] = _send([(mail.digest(items, now=now), items)], now)
             sent += ok
             failed += not ok
-            Notification.objects.bulk_update(
-                items,
-                ["email_state", "attempts", "next_attempt_at", "sent_at", "last_error"],
-            )
+            _record(items, now)
     return sent, failed
+
+
+def _record(items: list[Notification], now: datetime) -> None:
+    """Store what _send decided: one UPDATE for the sent, each failure as is."""
+    done = [item.pk for item in items if item.email_state == EmailState.SENT]
+    if done:
+        Notification.objects.filter(pk__in=done).update(
+            email_state=EmailState.SENT,
+            sent_at=now,
+            next_attempt_at=None,
+            last_error="",
+        )
+    failed = [item for item in items if item.email_state != EmailState.SENT]
+    if failed:
+        Notification.objects.bulk_update(
+            failed, ["email_state", "attempts", "next_attempt_at", "last_error"]
+        )
 
 
 def _send(messages: list[tuple], now: datetime) -> list[bool]:
@@ -401,10 +450,9 @@ def _send(messages: list[tuple], now: datetime) -> list[bool]:
     try:
         return [_deliver(smtp, message, items, now) for message, items in messages]
     finally:
-        try:
+        # A close that fails loses nothing: every outcome is recorded.
+        with contextlib.suppress(Exception):
             smtp.close()
-        except Exception:  # noqa: BLE001, S110 (a close that fails loses nothing)
-            pass
 
 
 def _failed(items: list[Notification], error: Exception, now: datetime) -> None:
