@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import connection, transaction
+from django.db import connection, reset_queries, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -195,6 +195,8 @@ def _scan_projects(today, now, audience, locks, report) -> dict[str, int]:
                 offers.append((key, kind, pk, department_id, params, url))
         for kind, made in _offer(offers, audience, now).items():
             counts[kind] += made
+        # With DEBUG on, Django keeps the SQL of every query: not for 10,000 projects.
+        reset_queries()
         seen += len(chunk)
         last_pk = chunk[-1][0]
         report(f"projects {seen}/{total}: {sum(counts.values())} reminders")

@@ -49,6 +49,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--yes", action="store_true", help="delete every notification first"
         )
+        parser.add_argument(
+            "--no-digests", action="store_true", help="time the checks only"
+        )
 
     def handle(self, *args, people: int, today: date, yes: bool, **options) -> None:
         if not yes:
@@ -73,6 +76,9 @@ class Command(BaseCommand):
         second = time.perf_counter() - started
         again = Notification.objects.count() - made
         out(f"second pass: {again} new in {second:.1f} s")
+        out(f"peak memory after the checks: {peak_mb():.0f} MB")
+        if options["no_digests"]:
+            return
         settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
         started = time.perf_counter()
         digests, failed = worker.send_digests(

@@ -7,7 +7,7 @@ import time
 from datetime import date
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, reset_queries
 
 from notifications import worker
 
@@ -57,8 +57,10 @@ class Command(BaseCommand):
             scan_now = False
             if once or stopping:
                 return
-            # As after a request: drop a connection that broke or grew old.
+            # As after a request: drop a connection that broke or grew old, and
+            # the SQL that DEBUG keeps.
             close_old_connections()
+            reset_queries()
             deadline = time.monotonic() + sleep
             while time.monotonic() < deadline and not stopping:
                 time.sleep(min(1.0, sleep))
