@@ -41,8 +41,11 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py load_demo
 
-# The whole first run: virtualenv, install, migrate, demo data and users, server.
+# The whole first run: virtualenv, install, migrate, demo data and users, server,
+# and beside it the notification worker (stopped with the server; mail is printed).
 run: demo
+	$(BIN)/python manage.py run_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The whole suite; on PostgreSQL when DATABASE_URL is set, else on SQLite.

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "indicators",
     "reports",
     "evidence",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "projects.context_processors.portal",
+                "notifications.context_processors.inbox",
             ],
         },
     },
@@ -330,6 +332,41 @@ FISCAL_YEAR_CLOSE_DAYS = envint("FISCAL_YEAR_CLOSE_DAYS", 30)
 # Monthly reports are published only once the department's approver (or an
 # evaluator) approves them. Off: everything saved is approved at once.
 APPROVAL_REQUIRED = envbool("APPROVAL_REQUIRED", "true")
+
+# Notifications and email (notifications app; `manage.py run_worker` sends them)
+#
+# Without EMAIL_HOST, mail is printed to the console (`make run` shows it); with
+# it, sent by SMTP. SITE_URL makes the links in emails absolute.
+
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "true" if EMAIL_HOST else "false")
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "BMA project portal <noreply@localhost>"
+)
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Days before the monthly due day (REPORT_DUE_DAY) when "due soon" reminders go.
+NOTIFY_DUE_SOON_DAYS = envint("NOTIFY_DUE_SOON_DAYS", 5)
+# Days before a fiscal year closes by itself when its staff are warned.
+NOTIFY_YEAR_CLOSING_DAYS = envint("NOTIFY_YEAR_CLOSING_DAYS", 14)
+# Days after a quarter ends when evaluators get weekly "unscored projects" notices.
+NOTIFY_UNSCORED_AFTER_DAYS = envint("NOTIFY_UNSCORED_AFTER_DAYS", 14)
+# The local hour of the daily digest email.
+NOTIFY_DIGEST_HOUR = envint("NOTIFY_DIGEST_HOUR", 7)
+# Seconds between two runs of the scheduled checks (whichever worker runs them).
+NOTIFY_SCAN_SECONDS = envint("NOTIFY_SCAN_SECONDS", 3600)
+# A failed email is retried after this many seconds, doubling up to the maximum.
+NOTIFY_RETRY_SECONDS = envint("NOTIFY_RETRY_SECONDS", 60)
+NOTIFY_RETRY_MAX_SECONDS = envint("NOTIFY_RETRY_MAX_SECONDS", 6 * 60 * 60)
 
 # Logging: to the console, where a container platform collects it.
 

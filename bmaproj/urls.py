@@ -33,5 +33,6 @@ urlpatterns = [
     path("indicators/", include("indicators.urls")),
     path("reports/", include("reports.urls")),
     path("evidence/", include("evidence.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("projects.urls")),
 ]

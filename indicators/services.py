@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from indicators.models import Indicator, IndicatorResult, TargetRevision
+from notifications import outbox
 from projects import access, approval
 from projects import services as project_services
 from projects.cache import bump_data_version
@@ -246,6 +247,7 @@ def save_result(
             )
             project_services.stamp(result, user)
             result.save()
+            outbox.result_moved(result, action=action, actor=user)
     except IntegrityError as error:
         raise DuplicateError from error
     return result
@@ -272,6 +274,7 @@ def _review(
         locked.version += 1
         project_services.stamp(locked, user)
         locked.save()
+        outbox.result_moved(locked, action=action, actor=user)
     return locked
 
 

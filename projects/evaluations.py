@@ -30,6 +30,7 @@ from indicators.models import (
     IndicatorEvaluation,
     IndicatorResult,
 )
+from notifications import outbox
 from projects import access, progress, quality, thaicalendar
 from projects.models import (
     PERCENT_FIELD,
@@ -208,6 +209,7 @@ def _score_project(
         evaluation.version += 1
     stamp(evaluation, user)
     evaluation.save()
+    outbox.project_scored(evaluation, actor=user)
     return evaluation, True
 
 
@@ -279,6 +281,7 @@ def lock_quarter(
             )
             stamp(lock, user)
             lock.save()
+            outbox.quarter_lock_changed(lock, reopened=False, actor=user)
     except IntegrityError as error:
         # Another evaluator locked it between the check and the write.
         raise AlreadyLockedError from error
@@ -311,6 +314,7 @@ def reopen_quarter(
         lock.reopen_reason = reason
         stamp(lock, user)
         lock.save()
+        outbox.quarter_lock_changed(lock, reopened=True, actor=user)
     return lock
 
 

@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from notifications import outbox
 from projects import access, approval, quality, thaicalendar
 from projects.cache import bump_data_version
 from projects.models import (
@@ -200,6 +201,7 @@ def save_update(
             update.confirmed_warnings = "\n".join(warnings)
             stamp(update, user)
             update.save()
+            outbox.report_moved(update, action=action, actor=user)
     except IntegrityError as error:
         raise DuplicateError from error
     return update
@@ -228,6 +230,7 @@ def _review(update: ProgressUpdate, user, version: int, action: str, comment: st
         locked.version += 1
         stamp(locked, user)
         locked.save()
+        outbox.report_moved(locked, action=action, actor=user)
     return locked
 
 

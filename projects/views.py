@@ -26,6 +26,7 @@ from evidence import services as evidence_services
 from evidence.forms import EvidenceForms
 from evidence.models import Attachment
 from indicators.models import EvaluationCriterion, Indicator
+from notifications import worker as notification_worker
 from projects import (
     access,
     approval,
@@ -57,14 +58,20 @@ PAGE_SIZE = 25
 @require_safe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers a query, 503 when it does not."""
+    """200 when the database answers a query, 503 when it does not; with
+    ``?detail=1`` also the notification worker's last run and backlog."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    body = {"status": "ok", "database": "ok"}
+    if request.GET.get("detail"):
+        # The notification worker's last run and backlog (?detail=1), for
+        # monitoring; the plain probe stays one query.
+        body["worker"] = notification_worker.status()
+    return JsonResponse(body)
 
 
 def _project_for_page(code: str) -> Project:

@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("projects", "indicators", "reports", "bmaproj")
+PACKAGES = ("projects", "indicators", "reports", "bmaproj", "notifications")
 
 
 def private_imports(root: Path = ROOT) -> list[str]:

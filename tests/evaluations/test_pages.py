@@ -136,7 +136,8 @@ class TestSummary:
         # session, user, profile (role), criteria, departments, project averages,
         # KPI averages, the chart's two series, departments listed, fiscal years,
         # the year's reopening (an open year needs no more)
-        with django_assert_num_queries(12):
+        # +1: the notification bell's unread count (signed-in pages).
+        with django_assert_num_queries(13):
             response = client.get(reverse("projects:evaluation-summary", args=[2563]))
         assert len(response.context["rows"]) == size
 

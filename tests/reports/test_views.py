@@ -631,7 +631,8 @@ class TestDataQuality:
             make_seed_like_kpi(DepartmentFactory(), code=None)
         client.force_login(UserFactory(role="evaluator"))
         # +1 since KPI target revisions: they are prefetched (quarter targets).
-        with django_assert_num_queries(15):
+        # +1: the notification bell's unread count (signed-in pages).
+        with django_assert_num_queries(16):
             assert (
                 client.get(reverse("reports:data-quality"), {"fy": FY}).status_code
                 == 200
