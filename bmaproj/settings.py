@@ -49,9 +49,14 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "projects",
     "indicators",
     "reports",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +254,9 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     "bmaproj.staticfinders.VendorFinder",
 ]
+# Uploaded and generated files (open-data archives) when the default storage is
+# the file system.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -281,6 +289,45 @@ FISCAL_YEAR_CLOSE_DAYS = envint("FISCAL_YEAR_CLOSE_DAYS", 30)
 # Monthly reports are published only once the department's approver (or an
 # evaluator) approves them. Off: everything saved is approved at once.
 APPROVAL_REQUIRED = envbool("APPROVAL_REQUIRED", "true")
+
+# The JSON API (api/): Django REST framework, its schema by drf-spectacular, the
+# docs' assets from drf-spectacular-sidecar (served by the portal, no CDN). Agency
+# systems' tokens are throttled per token (API_TOKEN_RATE, e.g. 120/minute).
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ApiAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("API_TOKEN_RATE", "120/minute")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": False,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "BMA project progress API",
+    "DESCRIPTION": (
+        "Projects, plans, monthly progress, KPIs and evaluations of the Bangkok "
+        "Metropolitan Administration; agency systems write their reports with a "
+        "token (Authorization: Bearer ...). Errors: {errors: [{field, code, "
+        "message: {th, en}}]}."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ApprovalState": "projects.approval.State",
+        "ProgressStatus": "projects.progress.Status",
+    },
+}
 
 # Logging: to the console, where a container platform collects it.
 

@@ -32,5 +32,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("indicators/", include("indicators.urls")),
     path("reports/", include("reports.urls")),
+    path("", include("api.urls")),
     path("", include("projects.urls")),
 ]
