@@ -440,6 +440,10 @@ class ProgressUpdateViewSet(
         if project is None:
             refuse(400, "unknown_project", _("There is no project with this code."), "project")
         _check_department(request, project.department_id)
+        # As the form page: a closed year refuses before anything is checked.
+        year_lock = access.year_lock(project.fiscal_year)
+        if year_lock is not None:
+            _locked(year_lock)
         form = self._form(project, body, None)
         saved = self._save(request, project, form, None, None)
         return Response(
