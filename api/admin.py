@@ -17,10 +17,24 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix"]
     filter_horizontal = ["departments"]
-    fields = ["name", "departments", "prefix", "user", "created_at", "created_by",
-              "last_used_at", "revoked_at"]
-    readonly_fields = ["prefix", "user", "created_at", "created_by", "last_used_at",
-                       "revoked_at"]
+    fields = [
+        "name",
+        "departments",
+        "prefix",
+        "user",
+        "created_at",
+        "created_by",
+        "last_used_at",
+        "revoked_at",
+    ]
+    readonly_fields = [
+        "prefix",
+        "user",
+        "created_at",
+        "created_by",
+        "last_used_at",
+        "revoked_at",
+    ]
     actions = ["revoke"]
 
     def has_delete_permission(self, request, obj=None) -> bool:
@@ -31,7 +45,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         # The departments are set with the token, in save_related's place.
         self._departments = form.cleaned_data["departments"]
         if change:
-            services.save_token(token=obj, departments=self._departments, by=request.user)
+            services.save_token(
+                token=obj, departments=self._departments, by=request.user
+            )
             return
         token, secret = services.issue_token(
             name=obj.name, departments=self._departments, by=request.user

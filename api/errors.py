@@ -159,18 +159,16 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         wait = int(exc.wait or 1)
         entry = error(
             "throttled",
-            lambda: _("Too many requests: try again in %(seconds)s seconds.")
-            % {"seconds": wait},
+            lambda: (
+                _("Too many requests: try again in %(seconds)s seconds.")
+                % {"seconds": wait}
+            ),
         )
     elif isinstance(exc, exceptions.ValidationError):
         entry = error("invalid", _("The request is not valid."))
     else:
         code, message = next(
-            (
-                found
-                for kind, found in _MESSAGES.items()
-                if isinstance(exc, kind)
-            ),
+            (found for kind, found in _MESSAGES.items() if isinstance(exc, kind)),
             ("error", _("The request was refused.")),
         )
         if isinstance(exc, exceptions.AuthenticationFailed) and exc.get_codes() in (

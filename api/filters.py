@@ -87,5 +87,3 @@ class IndicatorEvaluationFilter(IndicatorScoped):
     class Meta:
         model = IndicatorEvaluation
         fields = ["indicator", "fiscal_year", "department", "quarter"]
-
-

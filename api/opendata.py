@@ -120,7 +120,9 @@ class OpenTable:
         yield "["
         for number, row in enumerate(self.rows(fiscal_year)):
             record = dict(zip(names, map(_json_value, row), strict=True))
-            yield ("," if number else "") + "\n" + json.dumps(record, ensure_ascii=False)
+            yield (
+                ("," if number else "") + "\n" + json.dumps(record, ensure_ascii=False)
+            )
         yield "\n]\n"
 
 
@@ -142,15 +144,19 @@ def _json_value(value: Any) -> Any:
 
 
 def _departments(fiscal_year: int) -> Iterable[tuple]:
-    return Department.objects.order_by("code").values_list(
-        "code", "name_th", "name_en", "short_name", "kind", "parent__code"
-    ).iterator(chunk_size=CHUNK)
+    return (
+        Department.objects.order_by("code")
+        .values_list("code", "name_th", "name_en", "short_name", "kind", "parent__code")
+        .iterator(chunk_size=CHUNK)
+    )
 
 
 def _strategies(fiscal_year: int) -> Iterable[tuple]:
-    return StrategyNode.objects.order_by("code").values_list(
-        "code", "level", "title_th", "title_en", "parent__code"
-    ).iterator(chunk_size=CHUNK)
+    return (
+        StrategyNode.objects.order_by("code")
+        .values_list("code", "level", "title_th", "title_en", "parent__code")
+        .iterator(chunk_size=CHUNK)
+    )
 
 
 def _projects(fiscal_year: int) -> Iterator[tuple]:
@@ -158,7 +164,9 @@ def _projects(fiscal_year: int) -> Iterator[tuple]:
     projects = (
         Project.objects.for_fiscal_year(fiscal_year)
         .select_related("department")
-        .prefetch_related(Prefetch("strategies", queryset=StrategyNode.objects.only("code")))
+        .prefetch_related(
+            Prefetch("strategies", queryset=StrategyNode.objects.only("code"))
+        )
         .with_progress(on)
         .order_by("code")
     )
@@ -261,7 +269,9 @@ def _results(fiscal_year: int) -> Iterable[tuple]:
 def _scores(fiscal_year: int) -> Iterable[tuple]:
     return (
         CriterionScore.objects.filter(evaluation__indicator__fiscal_year=fiscal_year)
-        .order_by("evaluation__indicator__code", "evaluation__quarter", "criterion__code")
+        .order_by(
+            "evaluation__indicator__code", "evaluation__quarter", "criterion__code"
+        )
         .values_list(
             "evaluation__indicator__code",
             "evaluation__quarter",
@@ -277,7 +287,9 @@ def _scores(fiscal_year: int) -> Iterable[tuple]:
 PERCENT = "ร้อยละ (%)"
 PROJECT = Field("project_code", TEXT, "รหัสโครงการ", "Project code")
 INDICATOR = Field("indicator_code", TEXT, "รหัสตัวชี้วัด", "KPI code")
-QUARTER = Field("quarter", INTEGER, "ไตรมาสของปีงบประมาณ (1–4)", "Quarter of the fiscal year (1–4)")
+QUARTER = Field(
+    "quarter", INTEGER, "ไตรมาสของปีงบประมาณ (1–4)", "Quarter of the fiscal year (1–4)"
+)
 
 TABLES: tuple[OpenTable, ...] = (
     OpenTable(
@@ -289,8 +301,15 @@ TABLES: tuple[OpenTable, ...] = (
             Field("name_th", TEXT, "ชื่อหน่วยงาน (ภาษาไทย)", "Name in Thai"),
             Field("name_en", TEXT, "ชื่อหน่วยงาน (ภาษาอังกฤษ)", "Name in English"),
             Field("short_name", TEXT, "ชื่อย่อ", "Short name"),
-            Field("kind", TEXT, "ประเภท: department / district / other", "Kind: department, district office or other"),
-            Field("parent_code", TEXT, "รหัสหน่วยงานต้นสังกัด", "Code of the parent department"),
+            Field(
+                "kind",
+                TEXT,
+                "ประเภท: department / district / other",
+                "Kind: department, district office or other",
+            ),
+            Field(
+                "parent_code", TEXT, "รหัสหน่วยงานต้นสังกัด", "Code of the parent department"
+            ),
         ),
         _departments,
     ),
@@ -300,7 +319,12 @@ TABLES: tuple[OpenTable, ...] = (
         "Strategy plan",
         (
             Field("code", TEXT, "รหัสยุทธศาสตร์ เช่น 5.2.1", "Strategy code, e.g. 5.2.1"),
-            Field("level", TEXT, "ระดับ: pillar / dimension / goal / objective", "Level: pillar, dimension, goal or objective"),
+            Field(
+                "level",
+                TEXT,
+                "ระดับ: pillar / dimension / goal / objective",
+                "Level: pillar, dimension, goal or objective",
+            ),
             Field("title_th", TEXT, "ชื่อ (ภาษาไทย)", "Title in Thai"),
             Field("title_en", TEXT, "ชื่อ (ภาษาอังกฤษ)", "Title in English"),
             Field("parent_code", TEXT, "รหัสระดับบน", "Code of the level above"),
@@ -315,21 +339,86 @@ TABLES: tuple[OpenTable, ...] = (
             Field("code", TEXT, "รหัสโครงการ", "Project code"),
             Field("name_th", TEXT, "ชื่อโครงการ (ภาษาไทย)", "Name in Thai"),
             Field("name_en", TEXT, "ชื่อโครงการ (ภาษาอังกฤษ)", "Name in English"),
-            Field("kind", TEXT, "ประเภท: project (โครงการ) / activity (กิจกรรม)", "Kind: project or activity"),
-            Field("department_code", TEXT, "รหัสหน่วยงานที่รับผิดชอบ", "Code of the responsible department"),
-            Field("fiscal_year", INTEGER, "ปีงบประมาณ (พ.ศ.)", "Fiscal year (Buddhist Era)"),
+            Field(
+                "kind",
+                TEXT,
+                "ประเภท: project (โครงการ) / activity (กิจกรรม)",
+                "Kind: project or activity",
+            ),
+            Field(
+                "department_code",
+                TEXT,
+                "รหัสหน่วยงานที่รับผิดชอบ",
+                "Code of the responsible department",
+            ),
+            Field(
+                "fiscal_year", INTEGER, "ปีงบประมาณ (พ.ศ.)", "Fiscal year (Buddhist Era)"
+            ),
             Field("officer_name", TEXT, "ผู้รับผิดชอบโครงการ", "Responsible officer"),
             Field("budget_amount", NUMBER, "งบประมาณ", "Budget", "บาท (baht)"),
-            Field("is_routine", TEXT, "ภารกิจงานประจำของหน่วยงาน (true/false)", "Routine work of the agency (true/false)"),
-            Field("strategy_codes", TEXT, "รหัสยุทธศาสตร์ที่สนับสนุน คั่นด้วย ;", "Strategies supported, codes separated by ;"),
-            Field("progress_on", DATE, "วันที่คำนวณตัวเลขความคืบหน้า", "Date the progress figures are read at"),
-            Field("actual_percent", NUMBER, "ผลการดำเนินงานสะสม (รายงานที่อนุมัติล่าสุด)", "Cumulative progress (latest approved report)", PERCENT),
-            Field("planned_percent", NUMBER, "ความคืบหน้าตามแผน ณ วันที่คำนวณ", "Planned progress on that date", PERCENT),
-            Field("gap", NUMBER, "ผลต่างจากแผน (ผล − แผน)", "Schedule gap (actual − planned)", "จุดร้อยละ (percentage points)"),
-            Field("status", TEXT, "สถานะ: complete / behind / not_started / on_track", "Status: complete, behind, not started or on track"),
-            Field("last_report_date", DATE, "วันที่รายงานล่าสุดที่อนุมัติ", "Date of the latest approved report"),
-            Field("report_overdue", TEXT, "ค้างส่งรายงานประจำเดือน (true/false)", "A monthly report is overdue (true/false)"),
-            Field("overdue_months", TEXT, "เดือนที่ค้างส่งรายงาน (ปี ค.ศ.-เดือน) คั่นด้วย ;", "Months whose report is overdue (YYYY-MM), separated by ;"),
+            Field(
+                "is_routine",
+                TEXT,
+                "ภารกิจงานประจำของหน่วยงาน (true/false)",
+                "Routine work of the agency (true/false)",
+            ),
+            Field(
+                "strategy_codes",
+                TEXT,
+                "รหัสยุทธศาสตร์ที่สนับสนุน คั่นด้วย ;",
+                "Strategies supported, codes separated by ;",
+            ),
+            Field(
+                "progress_on",
+                DATE,
+                "วันที่คำนวณตัวเลขความคืบหน้า",
+                "Date the progress figures are read at",
+            ),
+            Field(
+                "actual_percent",
+                NUMBER,
+                "ผลการดำเนินงานสะสม (รายงานที่อนุมัติล่าสุด)",
+                "Cumulative progress (latest approved report)",
+                PERCENT,
+            ),
+            Field(
+                "planned_percent",
+                NUMBER,
+                "ความคืบหน้าตามแผน ณ วันที่คำนวณ",
+                "Planned progress on that date",
+                PERCENT,
+            ),
+            Field(
+                "gap",
+                NUMBER,
+                "ผลต่างจากแผน (ผล − แผน)",
+                "Schedule gap (actual − planned)",
+                "จุดร้อยละ (percentage points)",
+            ),
+            Field(
+                "status",
+                TEXT,
+                "สถานะ: complete / behind / not_started / on_track",
+                "Status: complete, behind, not started or on track",
+            ),
+            Field(
+                "last_report_date",
+                DATE,
+                "วันที่รายงานล่าสุดที่อนุมัติ",
+                "Date of the latest approved report",
+            ),
+            Field(
+                "report_overdue",
+                TEXT,
+                "ค้างส่งรายงานประจำเดือน (true/false)",
+                "A monthly report is overdue (true/false)",
+            ),
+            Field(
+                "overdue_months",
+                TEXT,
+                "เดือนที่ค้างส่งรายงาน (ปี ค.ศ.-เดือน) คั่นด้วย ;",
+                "Months whose report is overdue (YYYY-MM), separated by ;",
+            ),
         ),
         _projects,
     ),
@@ -354,7 +443,9 @@ TABLES: tuple[OpenTable, ...] = (
         (
             PROJECT,
             Field("report_date", DATE, "วันที่รายงาน", "Report date"),
-            Field("percent", NUMBER, "ผลการดำเนินงานสะสม", "Cumulative progress", PERCENT),
+            Field(
+                "percent", NUMBER, "ผลการดำเนินงานสะสม", "Cumulative progress", PERCENT
+            ),
             Field("done", TEXT, "ผลการดำเนินงาน", "Work done"),
             Field("problems", TEXT, "ปัญหา (ว่าง = ไม่มี)", "Problems (empty: none)"),
             Field("obstacles", TEXT, "อุปสรรค (ว่าง = ไม่มี)", "Obstacles (empty: none)"),
@@ -381,16 +472,50 @@ TABLES: tuple[OpenTable, ...] = (
             Field("code", TEXT, "รหัสตัวชี้วัด", "KPI code"),
             Field("name_th", TEXT, "ชื่อตัวชี้วัด (ภาษาไทย)", "Name in Thai"),
             Field("name_en", TEXT, "ชื่อตัวชี้วัด (ภาษาอังกฤษ)", "Name in English"),
-            Field("unit", TEXT, "หน่วยนับของค่าเป้าหมายและผล", "Unit of the target and results"),
+            Field(
+                "unit",
+                TEXT,
+                "หน่วยนับของค่าเป้าหมายและผล",
+                "Unit of the target and results",
+            ),
             Field("target", NUMBER, "ค่าเป้าหมาย", "Target", "ตามคอลัมน์ unit (see unit)"),
             Field("kind", TEXT, "ประเภทตัวชี้วัด", "Kind of KPI"),
             Field("level", TEXT, "ระดับ: output / outcome", "Level: output or outcome"),
-            Field("department_code", TEXT, "รหัสหน่วยงานที่รับผิดชอบ", "Code of the responsible department"),
-            Field("fiscal_year", INTEGER, "ปีงบประมาณ (พ.ศ.)", "Fiscal year (Buddhist Era)"),
-            Field("aggregation", TEXT, "วิธีรวมผลรายไตรมาส: latest / sum / max / mean", "How quarter results combine: latest, sum, max or mean"),
-            Field("direction", TEXT, "ทิศทาง: higher / lower ยิ่งดี", "Direction: higher or lower is better"),
-            Field("achieved", NUMBER, "ผลที่ได้ (รวมผลที่อนุมัติแล้ว)", "Achieved (approved results combined)", "ตามคอลัมน์ unit (see unit)"),
-            Field("achievement_percent", NUMBER, "ผลสัมฤทธิ์เทียบค่าเป้าหมาย", "Achievement against the target", PERCENT),
+            Field(
+                "department_code",
+                TEXT,
+                "รหัสหน่วยงานที่รับผิดชอบ",
+                "Code of the responsible department",
+            ),
+            Field(
+                "fiscal_year", INTEGER, "ปีงบประมาณ (พ.ศ.)", "Fiscal year (Buddhist Era)"
+            ),
+            Field(
+                "aggregation",
+                TEXT,
+                "วิธีรวมผลรายไตรมาส: latest / sum / max / mean",
+                "How quarter results combine: latest, sum, max or mean",
+            ),
+            Field(
+                "direction",
+                TEXT,
+                "ทิศทาง: higher / lower ยิ่งดี",
+                "Direction: higher or lower is better",
+            ),
+            Field(
+                "achieved",
+                NUMBER,
+                "ผลที่ได้ (รวมผลที่อนุมัติแล้ว)",
+                "Achieved (approved results combined)",
+                "ตามคอลัมน์ unit (see unit)",
+            ),
+            Field(
+                "achievement_percent",
+                NUMBER,
+                "ผลสัมฤทธิ์เทียบค่าเป้าหมาย",
+                "Achievement against the target",
+                PERCENT,
+            ),
         ),
         _indicators,
     ),
@@ -401,7 +526,13 @@ TABLES: tuple[OpenTable, ...] = (
         (
             INDICATOR,
             QUARTER,
-            Field("value", NUMBER, "ผลการดำเนินงาน", "Result", "ตามหน่วยของตัวชี้วัด (the KPI's unit)"),
+            Field(
+                "value",
+                NUMBER,
+                "ผลการดำเนินงาน",
+                "Result",
+                "ตามหน่วยของตัวชี้วัด (the KPI's unit)",
+            ),
             Field("report", TEXT, "รายงานผล", "Report"),
         ),
         _results,
@@ -426,7 +557,12 @@ TABLES: tuple[OpenTable, ...] = (
 def dictionary() -> list[dict]:
     """The data dictionary: every table's columns, in the archive's order."""
     return [
-        {"table": table.name, "th": table.th, "en": table.en, "columns": table.dictionary()}
+        {
+            "table": table.name,
+            "th": table.th,
+            "en": table.en,
+            "columns": table.dictionary(),
+        }
         for table in TABLES
     ]
 
@@ -456,8 +592,14 @@ def catalogue_record(fiscal_year: int, issued: datetime) -> dict:
         "@type": "dcat:Dataset",
         "dct:identifier": f"bma-project-progress-{fiscal_year}",
         "dct:title": [
-            {"@language": "th", "@value": f"ความคืบหน้าโครงการและตัวชี้วัด กรุงเทพมหานคร ปีงบประมาณ {fiscal_year}"},
-            {"@language": "en", "@value": f"BMA project progress and KPIs, fiscal year {fiscal_year} (B.E.)"},
+            {
+                "@language": "th",
+                "@value": f"ความคืบหน้าโครงการและตัวชี้วัด กรุงเทพมหานคร ปีงบประมาณ {fiscal_year}",
+            },
+            {
+                "@language": "en",
+                "@value": f"BMA project progress and KPIs, fiscal year {fiscal_year} (B.E.)",
+            },
         ],
         "dct:publisher": {"@type": "foaf:Organization", "foaf:name": PUBLISHER["th"]},
         "dct:issued": issued.isoformat(),
@@ -509,13 +651,21 @@ def write_archive(fiscal_year: int, file) -> None:
                 for column in table["columns"]:
                     out.write(
                         _csv_line(
-                            [table["table"], column["column"], column["type"],
-                             column["unit"], column["th"], column["en"]]
+                            [
+                                table["table"],
+                                column["column"],
+                                column["type"],
+                                column["unit"],
+                                column["th"],
+                                column["en"],
+                            ]
                         ).encode()
                     )
         archive.writestr(
             "catalog.jsonld",
-            json.dumps(catalogue_record(fiscal_year, issued), ensure_ascii=False, indent=1),
+            json.dumps(
+                catalogue_record(fiscal_year, issued), ensure_ascii=False, indent=1
+            ),
         )
 
 
@@ -557,6 +707,10 @@ def _remove_older(fiscal_year: int, keep: str) -> None:
 
 def fiscal_years() -> list[int]:
     """The fiscal years that have projects or KPIs, newest first."""
-    years = set(Project.objects.order_by().values_list("fiscal_year", flat=True).distinct())
-    years |= set(Indicator.objects.order_by().values_list("fiscal_year", flat=True).distinct())
+    years = set(
+        Project.objects.order_by().values_list("fiscal_year", flat=True).distinct()
+    )
+    years |= set(
+        Indicator.objects.order_by().values_list("fiscal_year", flat=True).distinct()
+    )
     return sorted(years, reverse=True)

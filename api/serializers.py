@@ -371,5 +371,3 @@ class WarningEntry(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     errors = ErrorEntry(many=True)
     warnings = WarningEntry(many=True, required=False)
-
-

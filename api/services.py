@@ -89,9 +89,7 @@ def token_for_secret(secret: str) -> ApiToken | None:
         .filter(prefix=match.group(1))
         .first()
     )
-    if token is None or not hmac.compare_digest(
-        token.secret_hash, hash_secret(secret)
-    ):
+    if token is None or not hmac.compare_digest(token.secret_hash, hash_secret(secret)):
         return None
     return token
 

@@ -81,17 +81,22 @@ class ReadViewSet(
 def form_parameters(form_class: type[forms.Form]) -> list[OpenApiParameter]:
     """The query parameters a list page's filter form reads, for the schema."""
     parameters = []
-    for name, field in form_class.base_fields.items():
-        kind = OpenApiTypes.INT if isinstance(field, forms.IntegerField) else str
-        enum = None
-        if isinstance(field, forms.ChoiceField) and not isinstance(
-            field, forms.ModelChoiceField
-        ):
-            enum = [value for value, _label in field.choices if value]
+    for name, field in form_class().fields.items():
+        schema: dict[str, Any] = {"type": "string"}
+        if isinstance(field, forms.IntegerField):
+            schema = {"type": "integer"}
+            if field.min_value is not None:
+                schema["minimum"] = field.min_value
+            if field.max_value is not None:
+                schema["maximum"] = field.max_value
+        elif isinstance(field, forms.ModelChoiceField):
+            schema["description"] = "a code"
+        elif isinstance(field, forms.ChoiceField):
+            schema["enum"] = [value for value, _label in field.choices if value]
+        elif getattr(field, "max_length", None):
+            schema["maxLength"] = field.max_length
         parameters.append(
-            OpenApiParameter(
-                name, kind, enum=enum or None, description=str(field.label or "")
-            )
+            OpenApiParameter(name, schema, description=str(field.label or ""))
         )
     return parameters
 
@@ -153,13 +158,11 @@ class FiscalYearViewSet(ConditionalMixin, viewsets.ViewSet):
         counts: dict[int, dict[str, int]] = {}
         for model, key in ((Project, "projects"), (Indicator, "indicators")):
             for row in (
-                model.objects.order_by()
-                .values("fiscal_year")
-                .annotate(n=Count("pk"))
+                model.objects.order_by().values("fiscal_year").annotate(n=Count("pk"))
             ):
-                counts.setdefault(
-                    row["fiscal_year"], {"projects": 0, "indicators": 0}
-                )[key] = row["n"]
+                counts.setdefault(row["fiscal_year"], {"projects": 0, "indicators": 0})[
+                    key
+                ] = row["n"]
         rows = []
         for year in sorted(counts, reverse=True):
             starts, ends = thaicalendar.fiscal_year_bounds(year)
@@ -187,6 +190,7 @@ class ProjectViewSet(ReadViewSet):
     overdue months), as the project list filters them. A list is of one fiscal
     year: ``fy``, by default the current one."""
 
+    queryset = Project.objects.all()  # the schema's; get_queryset reads
     serializer_class = serializers.ProjectSerializer
     lookup_field = "code"
     filter_backends: list = []
@@ -206,13 +210,17 @@ class ProjectViewSet(ReadViewSet):
         found = read_filters(form)
         fiscal_year = found.get("fy") or current_fiscal_year()
         on = reading_date(fiscal_year)
-        return form.apply(base.for_fiscal_year(fiscal_year).with_progress(on), found, on)
+        return form.apply(
+            base.for_fiscal_year(fiscal_year).with_progress(on), found, on
+        )
 
 
 class PlanStepViewSet(ReadViewSet):
     """The steps of each project's work plan in force, with their weights."""
 
-    queryset = PlanStep.objects.select_related("project").order_by("project__code", "number")
+    queryset = PlanStep.objects.select_related("project").order_by(
+        "project__code", "number"
+    )
     serializer_class = serializers.PlanStepSerializer
     filterset_class = filters.PlanStepFilter
 
@@ -239,6 +247,7 @@ class IndicatorViewSet(ReadViewSet):
     """KPIs with their achievement and quarter table (results, targets in force,
     scores). A list is of one fiscal year: ``fy``, by default the current one."""
 
+    queryset = Indicator.objects.all()  # the schema's; get_queryset reads
     serializer_class = serializers.IndicatorSerializer
     lookup_field = "code"
     filter_backends: list = []
@@ -306,8 +315,10 @@ def _require_version(body: dict) -> int:
         refuse(
             400,
             "required",
-            _("Send the version you read (a whole number), to guard against "
-              "overwriting a newer change."),
+            _(
+                "Send the version you read (a whole number), to guard against "
+                "overwriting a newer change."
+            ),
             "version",
         )
     return version
@@ -336,9 +347,7 @@ def _service_errors(call, *, state: str | None = None, submit: bool = True):
     except services.ConflictError:
         refuse(409, "conflict", CONFLICT, "version")
     except services.DuplicateError:
-        refuse(
-            409, "duplicate", _("Another request saved the same item first.")
-        )
+        refuse(409, "duplicate", _("Another request saved the same item first."))
     except services.LockedError as failure:
         _locked(failure.lock)
     except services.TransitionError as failure:
@@ -368,8 +377,12 @@ WRITE_FIELDS = ("report_date", "percent", "done", "problems", "obstacles")
         request=serializers.ProgressUpdateChange,
         responses={200: serializers.ProgressUpdateSerializer, **ERRORS},
     ),
-    list=extend_schema(responses={200: serializers.ProgressUpdateSerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(responses={200: serializers.ProgressUpdateSerializer, **READ_ERRORS}),
+    list=extend_schema(
+        responses={200: serializers.ProgressUpdateSerializer(many=True), **READ_ERRORS}
+    ),
+    retrieve=extend_schema(
+        responses={200: serializers.ProgressUpdateSerializer, **READ_ERRORS}
+    ),
 )
 class ProgressUpdateViewSet(
     mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadViewSet
@@ -377,6 +390,7 @@ class ProgressUpdateViewSet(
     """Monthly progress reports. Anonymous visitors see approved ones; the
     department (its staff, approvers, tokens) and evaluators also those pending."""
 
+    queryset = ProgressUpdate.objects.all()  # the schema's; get_queryset reads
     serializer_class = serializers.ProgressUpdateSerializer
     filterset_class = filters.ProgressUpdateFilter
     http_method_names = ["get", "head", "post", "patch", "options"]
@@ -438,7 +452,12 @@ class ProgressUpdateViewSet(
             .first()
         )
         if project is None:
-            refuse(400, "unknown_project", _("There is no project with this code."), "project")
+            refuse(
+                400,
+                "unknown_project",
+                _("There is no project with this code."),
+                "project",
+            )
         _check_department(request, project.department_id)
         # As the form page: a closed year refuses before anything is checked.
         year_lock = access.year_lock(project.fiscal_year)
@@ -446,9 +465,7 @@ class ProgressUpdateViewSet(
             _locked(year_lock)
         form = self._form(project, body, None)
         saved = self._save(request, project, form, None, None)
-        return Response(
-            self.get_serializer(saved).data, status=status.HTTP_201_CREATED
-        )
+        return Response(self.get_serializer(saved).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
         update = self.get_object()
@@ -456,7 +473,9 @@ class ProgressUpdateViewSet(
         _check_department(request, project.department_id)
         body = _body(request)
         version = _require_version(body)
-        lock = access.lock_of(project.fiscal_year, project.department_id, update.report_date)
+        lock = access.lock_of(
+            project.fiscal_year, project.department_id, update.report_date
+        )
         if lock is not None:
             _locked(lock)
         if version != update.version:
@@ -495,14 +514,19 @@ class ProgressUpdateViewSet(
         request=serializers.ResultChange,
         responses={200: serializers.IndicatorResultSerializer, **ERRORS},
     ),
-    list=extend_schema(responses={200: serializers.IndicatorResultSerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(responses={200: serializers.IndicatorResultSerializer, **READ_ERRORS}),
+    list=extend_schema(
+        responses={200: serializers.IndicatorResultSerializer(many=True), **READ_ERRORS}
+    ),
+    retrieve=extend_schema(
+        responses={200: serializers.IndicatorResultSerializer, **READ_ERRORS}
+    ),
 )
 class IndicatorResultViewSet(
     mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadViewSet
 ):
     """KPI results per quarter; visible as progress reports are."""
 
+    queryset = IndicatorResult.objects.all()  # the schema's; get_queryset reads
     serializer_class = serializers.IndicatorResultSerializer
     filterset_class = filters.IndicatorResultFilter
     http_method_names = ["get", "head", "post", "patch", "options"]
@@ -553,7 +577,12 @@ class IndicatorResultViewSet(
             .first()
         )
         if indicator is None:
-            refuse(400, "unknown_indicator", _("There is no KPI with this code."), "indicator")
+            refuse(
+                400,
+                "unknown_indicator",
+                _("There is no KPI with this code."),
+                "indicator",
+            )
         _check_department(request, indicator.department_id)
         quarter = body.get("quarter")
         if isinstance(quarter, bool) or quarter not in (1, 2, 3, 4):
@@ -563,8 +592,10 @@ class IndicatorResultViewSet(
             refuse(
                 409,
                 "duplicate",
-                _("This KPI already has a result for that quarter; change it "
-                  "with PATCH, sending its version."),
+                _(
+                    "This KPI already has a result for that quarter; change it "
+                    "with PATCH, sending its version."
+                ),
                 "quarter",
             )
         saved = self._save(request, indicator, quarter, body, None)

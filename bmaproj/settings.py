@@ -304,7 +304,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("API_TOKEN_RATE", "120/minute")},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

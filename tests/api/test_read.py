@@ -198,7 +198,10 @@ def test_plan_steps_revisions_and_evaluations(api, project):
 
 
 def update_dates(client, **query) -> list[str]:
-    return [row["report_date"] for row in results(client.get("/api/v1/progress-updates/", query))]
+    return [
+        row["report_date"]
+        for row in results(client.get("/api/v1/progress-updates/", query))
+    ]
 
 
 def test_anonymous_sees_published_reports_only(api, published, draft):
@@ -230,7 +233,9 @@ def test_public_read_off_lets_signed_in_people_read(api, settings, staff, publis
     assert update_dates(api) == ["2020-03-15"]
 
 
-def test_token_sees_its_departments_pending(token_api, published, draft, other_department):
+def test_token_sees_its_departments_pending(
+    token_api, published, draft, other_department
+):
     assert update_dates(token_api) == ["2020-03-15", "2020-05-15"]
     foreign = ProjectFactory(department=other_department)
     ProgressUpdateFactory(project=foreign, status=approval.State.SUBMITTED)
@@ -249,12 +254,17 @@ def test_update_filters(api, project, published):
 
 def test_results_follow_approval(api, staff, indicator, result):
     pending = type(result).objects.create(
-        indicator=indicator, quarter=2, value=Decimal(30), status=approval.State.SUBMITTED
+        indicator=indicator,
+        quarter=2,
+        value=Decimal(30),
+        status=approval.State.SUBMITTED,
     )
     listed = results(api.get("/api/v1/indicator-results/"))
     assert [row["quarter"] for row in listed] == [1]
     api.force_login(staff)
-    listed = results(api.get("/api/v1/indicator-results/", {"indicator": indicator.code}))
+    listed = results(
+        api.get("/api/v1/indicator-results/", {"indicator": indicator.code})
+    )
     assert [(row["quarter"], row["status"]) for row in listed] == [
         (1, "approved"),
         (2, pending.status),
@@ -321,7 +331,9 @@ def test_schema_and_docs_are_served_without_cdn(client):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "cdn" not in html.lower()
-    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    assert (
+        "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    )
     assert "<script>" not in html  # the init script is a file: no unsafe-inline
     script = client.get("/api/docs/?script=")
     assert script.status_code == 200

@@ -144,7 +144,9 @@ def test_anonymous_cannot_write(api, project):
     assert only_error(response)["code"] == "not_authenticated"
 
 
-def test_evaluator_and_outsider_sessions_cannot_write(api, evaluator, outsider, project):
+def test_evaluator_and_outsider_sessions_cannot_write(
+    api, evaluator, outsider, project
+):
     for user in (evaluator, outsider):
         api.force_login(user)
         assert new_update(api, project).status_code == 403
@@ -170,7 +172,9 @@ def test_change_needs_the_version_and_refuses_a_stale_one(token_api, project, dr
     assert changed.status_code == 200, changed.content
     assert changed.json()["percent"] == 55.0
     assert changed.json()["report_date"] == "2020-05-15"  # kept
-    stale = token_api.patch(url, {"percent": 60, "version": draft.version}, format="json")
+    stale = token_api.patch(
+        url, {"percent": 60, "version": draft.version}, format="json"
+    )
     assert stale.status_code == 409
     assert only_error(stale)["code"] == "conflict"
     draft.refresh_from_db()
@@ -275,7 +279,9 @@ def test_kpi_result_change_and_submit(token_api, indicator, result):
     )
     assert changed.status_code == 200, changed.content
     assert changed.json()["status"] == "draft"
-    stale = token_api.patch(url, {"value": 26, "version": result.version}, format="json")
+    stale = token_api.patch(
+        url, {"value": 26, "version": result.version}, format="json"
+    )
     assert stale.status_code == 409
     submitted = token_api.post(
         f"{url}submit/", {"version": changed.json()["version"]}, format="json"
