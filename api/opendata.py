@@ -54,6 +54,8 @@ PUBLISHER = {
     "en": "Bangkok Metropolitan Administration",
 }
 LICENSE = "https://opendefinition.org/licenses/cc-by/"
+TITLE_TH = "ความคืบหน้าโครงการและตัวชี้วัด กรุงเทพมหานคร ปีงบประมาณ"
+TITLE_EN = "BMA project progress and KPIs, fiscal year"
 
 
 @dataclass(frozen=True)
@@ -594,11 +596,11 @@ def catalogue_record(fiscal_year: int, issued: datetime) -> dict:
         "dct:title": [
             {
                 "@language": "th",
-                "@value": f"ความคืบหน้าโครงการและตัวชี้วัด กรุงเทพมหานคร ปีงบประมาณ {fiscal_year}",
+                "@value": f"{TITLE_TH} {fiscal_year}",
             },
             {
                 "@language": "en",
-                "@value": f"BMA project progress and KPIs, fiscal year {fiscal_year} (B.E.)",
+                "@value": f"{TITLE_EN} {fiscal_year} (B.E.)",
             },
         ],
         "dct:publisher": {"@type": "foaf:Organization", "foaf:name": PUBLISHER["th"]},
@@ -615,7 +617,7 @@ def catalogue_record(fiscal_year: int, issued: datetime) -> dict:
         # The fields of a dataset on Thai government CKAN portals (data.go.th).
         "ckan": {
             "name": f"bma-project-progress-{fiscal_year}",
-            "title": f"ความคืบหน้าโครงการและตัวชี้วัด กรุงเทพมหานคร ปีงบประมาณ {fiscal_year}",
+            "title": f"{TITLE_TH} {fiscal_year}",
             "owner_org": PUBLISHER["th"],
             "maintainer": "สำนักยุทธศาสตร์และประเมินผล",
             "license_id": "cc-by",

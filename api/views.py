@@ -16,7 +16,6 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, pagination, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
@@ -39,7 +38,7 @@ from indicators.models import (
     IndicatorResult,
 )
 from projects import access, approval, services, thaicalendar
-from projects.forms import ProjectFilterForm, ProgressUpdateForm
+from projects.forms import ProgressUpdateForm, ProjectFilterForm
 from projects.models import (
     Department,
     PlanRevision,
@@ -50,10 +49,8 @@ from projects.models import (
     StrategyNode,
 )
 
-ERRORS = {
-    code: serializers.ErrorSerializer for code in (400, 401, 403, 404, 409, 423, 429)
-}
-READ_ERRORS = {code: serializers.ErrorSerializer for code in (400, 401, 403, 404, 429)}
+ERRORS = dict.fromkeys((400, 401, 403, 404, 409, 423, 429), serializers.ErrorSerializer)
+READ_ERRORS = dict.fromkeys((400, 401, 403, 404, 429), serializers.ErrorSerializer)
 CONFLICT = _(
     "Someone changed this after the version you sent; read it again, then send "
     "your change with the new version."

@@ -3,18 +3,19 @@ scoped token, with generated parameters and bodies; no server error, every
 answer as documented (status, content type, body), schema-invalid input refused.
 Schema-valid input may still be refused (``positive_data_acceptance`` is left
 out): the portal's rules go beyond a schema (known codes, dates inside the
-fiscal year, a plan whose weights total 100, a quarter that has started). A short run in the suite
-(SCHEMA_FUZZ_EXAMPLES, default 6 an operation); more with the variable set."""
+fiscal year, a plan whose weights total 100, a quarter that has started). A short
+run in the suite (SCHEMA_FUZZ_EXAMPLES, default 6 an operation); more with the
+variable set."""
 
 import os
 
 import pytest
 import schemathesis
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 pytestmark = pytest.mark.django_db(transaction=False)
 

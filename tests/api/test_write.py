@@ -4,14 +4,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
-from api.models import ApiToken
 from api import services as token_services
+from api.models import ApiToken
 from indicators.models import IndicatorResult
 from projects import approval
 from projects.models import ProgressUpdate, QuarterLock
-from tests.factories import ProjectFactory, PlanStepFactory, UserFactory
+from tests.factories import PlanStepFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
