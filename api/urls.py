@@ -3,7 +3,6 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
-    SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
 from rest_framework.routers import DefaultRouter
@@ -45,11 +44,6 @@ urlpatterns = [
         "api/docs/",
         SpectacularSwaggerSplitView.as_view(url_name="api:schema"),
         name="docs",
-    ),
-    path(
-        "api/docs/redoc/",
-        SpectacularRedocView.as_view(url_name="api:schema"),
-        name="redoc",
     ),
     # Any other address under /api/ answers in the API's error shape.
     re_path(r"^api/", views.not_found, name="not-found"),
