@@ -12,7 +12,8 @@ from api import opendata_views, views
 app_name = "api"
 
 router = DefaultRouter()
-router.include_root_view = True
+# JSON only: no ".json" twins of every address.
+router.include_format_suffixes = False
 router.register("departments", views.DepartmentViewSet, basename="department")
 router.register("strategies", views.StrategyViewSet, basename="strategy")
 router.register("fiscal-years", views.FiscalYearViewSet, basename="fiscal-year")
