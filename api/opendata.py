@@ -635,19 +635,26 @@ def catalogue_record(fiscal_year: int, issued: datetime) -> dict:
 def write_archive(fiscal_year: int, file) -> None:
     """Write the year's archive into ``file`` (any writable binary file)."""
     issued = timezone.now()
+    stamp = timezone.localtime(issued).timetuple()[:6]
+
+    def member(name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        return info
+
     with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for table in TABLES:
-            with archive.open(f"{table.name}.csv", "w") as out:
+            with archive.open(member(f"{table.name}.csv"), "w") as out:
                 for chunk in table.csv_chunks(fiscal_year):
                     out.write(chunk.encode())
-            with archive.open(f"{table.name}.json", "w") as out:
+            with archive.open(member(f"{table.name}.json"), "w") as out:
                 for chunk in table.json_chunks(fiscal_year):
                     out.write(chunk.encode())
         entries = dictionary()
         archive.writestr(
             "data-dictionary.json", json.dumps(entries, ensure_ascii=False, indent=1)
         )
-        with archive.open("data-dictionary.csv", "w") as out:
+        with archive.open(member("data-dictionary.csv"), "w") as out:
             out.write("\ufefftable,column,type,unit,th,en\n".encode())
             for table in entries:
                 for column in table["columns"]:
