@@ -189,6 +189,7 @@ class ProjectViewSet(ReadViewSet):
 
     queryset = Project.objects.all()  # the schema's; get_queryset reads
     serializer_class = serializers.ProjectSerializer
+    filter_form_class = ProjectFilterForm
     lookup_field = "code"
     filter_backends: list = []
 
@@ -246,6 +247,7 @@ class IndicatorViewSet(ReadViewSet):
 
     queryset = Indicator.objects.all()  # the schema's; get_queryset reads
     serializer_class = serializers.IndicatorSerializer
+    filter_form_class = IndicatorFilterForm
     lookup_field = "code"
     filter_backends: list = []
 

@@ -314,6 +314,37 @@ def test_a_write_changes_the_etag(
     assert response["ETag"] != etag
 
 
+def test_anonymous_answers_come_from_the_shared_cache(
+    api, staff, project, published, locmem_cache, django_capture_on_commit_callbacks
+):
+    first = api.get("/api/v1/projects/", {"fy": 2563})
+    with CaptureQueriesContext(connection) as queries:
+        again = api.get("/api/v1/projects/", {"fy": 2563})
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+    assert not any("projects_project" in q["sql"] for q in queries.captured_queries)
+    # Unknown parameters, and signed-in people, are answered afresh.
+    for client_query in ({"fy": 2563, "junk": 1},):
+        with CaptureQueriesContext(connection) as queries:
+            api.get("/api/v1/projects/", client_query)
+        assert any("projects_project" in q["sql"] for q in queries.captured_queries)
+    api.force_login(staff)
+    with CaptureQueriesContext(connection) as queries:
+        api.get("/api/v1/projects/", {"fy": 2563})
+    assert any("projects_project" in q["sql"] for q in queries.captured_queries)
+    api.logout()
+    # A write makes the kept answer stale.
+    with django_capture_on_commit_callbacks(execute=True):
+        from projects.cache import bump_data_version
+
+        bump_data_version()
+        published.percent = Decimal(45)
+        published.save()
+    fresh = api.get("/api/v1/projects/", {"fy": 2563}).json()["results"][0]
+    assert fresh["actual_percent"] == 45.0
+
+
 def test_etag_differs_per_viewer(api, staff, project, locmem_cache):
     anonymous = api.get("/api/v1/projects/")["ETag"]
     api.force_login(staff)
