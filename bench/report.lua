@@ -3,6 +3,9 @@ wrk.headers["X-Forwarded-Proto"] = "https"
 if os.getenv("BENCH_COOKIE") and os.getenv("BENCH_COOKIE") ~= "" then
   wrk.headers["Cookie"] = os.getenv("BENCH_COOKIE")
 end
+if os.getenv("BENCH_IF_NONE_MATCH") and os.getenv("BENCH_IF_NONE_MATCH") ~= "" then
+  wrk.headers["If-None-Match"] = os.getenv("BENCH_IF_NONE_MATCH")
+end
 
 function done(summary, latency, requests)
   local e = summary.errors

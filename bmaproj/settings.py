@@ -49,11 +49,16 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "projects",
     "indicators",
     "reports",
     "evidence",
     "notifications",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -252,6 +257,9 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     "bmaproj.staticfinders.VendorFinder",
 ]
+# Uploaded and generated files (open-data archives) when the default storage is
+# the file system.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -270,7 +278,6 @@ WHITENOISE_MAX_AGE = envint("WHITENOISE_MAX_AGE", 3600)
 # web replica sees the same files. Files are never served from MEDIA_URL: the
 # evidence view checks access on each request.
 
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 EVIDENCE_S3_BUCKET = os.environ.get("EVIDENCE_S3_BUCKET", "")
 if EVIDENCE_S3_BUCKET:
     STORAGES["evidence"] = {
@@ -367,6 +374,44 @@ NOTIFY_SCAN_SECONDS = envint("NOTIFY_SCAN_SECONDS", 3600)
 # A failed email is retried after this many seconds, doubling up to the maximum.
 NOTIFY_RETRY_SECONDS = envint("NOTIFY_RETRY_SECONDS", 60)
 NOTIFY_RETRY_MAX_SECONDS = envint("NOTIFY_RETRY_MAX_SECONDS", 6 * 60 * 60)
+# The JSON API (api/): Django REST framework, its schema by drf-spectacular, the
+# docs' assets from drf-spectacular-sidecar (served by the portal, no CDN). Agency
+# systems' tokens are throttled per token (API_TOKEN_RATE, e.g. 120/minute).
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ApiAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("API_TOKEN_RATE", "120/minute")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.PortalAutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": False,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "BMA project progress API",
+    "DESCRIPTION": (
+        "Projects, plans, monthly progress, KPIs and evaluations of the Bangkok "
+        "Metropolitan Administration; agency systems write their reports with a "
+        "token (Authorization: Bearer ...). Errors: {errors: [{field, code, "
+        "message: {th, en}}]}."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ApprovalState": "projects.approval.State",
+        "ProgressStatus": "projects.progress.Status",
+    },
+}
 
 # Logging: to the console, where a container platform collects it.
 

@@ -34,5 +34,6 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("evidence/", include("evidence.urls")),
     path("notifications/", include("notifications.urls")),
+    path("", include("api.urls")),
     path("", include("projects.urls")),
 ]

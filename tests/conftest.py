@@ -59,6 +59,12 @@ def _open_fiscal_years(settings):
     settings.FISCAL_YEAR_CLOSE_DAYS = 365 * 100
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    # Files the portal writes (open-data archives) go to a test's own directory.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls
