@@ -5,16 +5,23 @@ is stale the instant anyone writes: each test writes through the forms and servi
 and reads the page again.
 """
 
+import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from projects.cache import fragment_page
 from tests.factories import (
     IndicatorFactory,
     PlanStepFactory,
@@ -153,17 +160,130 @@ def test_a_report_is_on_every_page_the_instant_it_is_approved(
     assert "ส่งมอบงานแล้ว" in html
 
 
+def part_of(html: str) -> str:
+    return html[html.index("<!--fragment-->") : html.index("<!--/fragment-->")]
+
+
+def fresh(client: Client, url: str) -> str:
+    """The page rendered with no cache at all."""
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    ):
+        return get(client, url)[0]
+
+
 @pytest.mark.django_db
-def test_a_page_with_a_form_token_gives_each_visitor_their_own(shared_cache, project):
-    first, second = UserFactory(role="evaluator"), UserFactory(role="evaluator")
-    url = f"{reverse('projects:overview')}?fy=2563"
-    pages = [get(signed_in(user), url)[0] for user in (first, second)]
-    tokens = [
-        set(
-            part.split('"')[0]
-            for part in page.split('name="csrfmiddlewaretoken" value="')[1:]
-        )
-        for page in pages
+def test_every_cached_part_equals_a_fresh_render_before_and_after_a_write(
+    shared_cache, project, django_capture_on_commit_callbacks
+):
+    evaluator = UserFactory(role="evaluator")
+    staff = UserFactory(role="staff")
+    project.department.members.add(staff)
+    indicator = IndicatorFactory(department=project.department, fiscal_year=2563)
+    indicator.projects.add(project)
+    pages = [
+        project.get_absolute_url(),
+        f"{project.department.get_absolute_url()}?fy=2563",
+        f"{reverse('projects:list')}?fy=2563",
+        f"{reverse('projects:overview')}?fy=2563",
+        f"{reverse('reports:dashboard')}?fy=2563",
+        f"{reverse('reports:dashboard')}?fy=2563&department={project.department.code}",
+        indicator.get_absolute_url(),
     ]
-    assert "\x00" not in pages[1]
-    assert not tokens[0] & tokens[1] or not tokens[0]
+    readers = [signed_in(evaluator), signed_in(staff)]
+
+    def check() -> None:
+        for url in pages:
+            for reader in readers:
+                get(reader, url)
+                cached_html, _queries = get(reader, url)
+                assert part_of(cached_html) == part_of(fresh(reader, url)), url
+
+    check()
+    update = project.updates.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(staff).post(
+            reverse("projects:update-edit", args=[project.code, update.pk]),
+            {
+                "report_date": "15/1/2563",
+                "percent": "45",
+                "done": "แก้ไขรายงาน",
+                "version": update.version,
+                "confirm": "on",
+            },
+        )
+    update.refresh_from_db()
+    assert update.percent == 45
+    check()
+
+
+def test_the_form_token_in_a_cached_part_is_each_visitors_own(settings):
+    settings.CACHES = LOCAL_CACHE
+    cache.clear()
+    factory = RequestFactory()
+
+    def page(request):
+        token = get_token(request)
+        html = (
+            f'<p>{token}</p><!--fragment--><input name="csrfmiddlewaretoken" '
+            f'value="{token}"><!--/fragment-->'
+        )
+        return HttpResponse(html)
+
+    requests = [factory.get("/"), factory.get("/")]
+    for request in requests:
+        request.user = AnonymousUser()
+        request._messages = CookieStorage(request)
+    first = fragment_page(
+        requests[0],
+        "token-test",
+        (),
+        full=lambda: page(requests[0]),
+        thin=lambda fragment: HttpResponse("thin " + fragment),
+    )
+    second = fragment_page(
+        requests[1],
+        "token-test",
+        (),
+        full=lambda: page(requests[1]),
+        thin=lambda fragment: HttpResponse("thin " + fragment),
+    )
+    html = second.content.decode()
+    assert html.startswith("thin ")
+    token = re.search(r'value="([^"]*)"', html).group(1)
+    first_token = re.search(r'value="([^"]*)"', first.content.decode()).group(1)
+    assert len(token) == 64 and token != first_token
+    # The token sent is the second visitor's: issued for its secret, not the first's.
+    assert requests[1].META["CSRF_COOKIE"] != requests[0].META["CSRF_COOKIE"]
+    assert "CSRF_COOKIE_NEEDS_UPDATE" in requests[1].META or requests[1].META.get(
+        "CSRF_COOKIE"
+    )
+    cache.clear()
+
+
+def test_a_request_with_messages_is_rendered_whole(settings):
+    settings.CACHES = LOCAL_CACHE
+    cache.clear()
+    factory = RequestFactory()
+    rendered = []
+
+    def full(request):
+        rendered.append(1)
+        return HttpResponse("<!--fragment-->part<!--/fragment-->")
+
+    for with_message in (False, True, False):
+        request = factory.get("/")
+        request.user = AnonymousUser()
+        request._messages = CookieStorage(request)
+        if with_message:
+            messages.success(request, "saved")
+        fragment_page(
+            request,
+            "messages-test",
+            (),
+            full=lambda request=request: full(request),
+            thin=lambda fragment: HttpResponse(fragment),
+        )
+    # Rendered the first time, and with a message; the third from the cache.
+    assert len(rendered) == 2
+    cache.clear()
