@@ -15,16 +15,26 @@ What it does, printing its progress:
    as the TLS proxy in front of it does.
 3. Drives each page with wrk at 8 concurrent connections: /healthz as the baseline,
    then the reading pages, as anonymous visitors (served from the shared cache once
-   rendered) and again with a cookie that bypasses that cache (what a signed-in
-   person or the first visitor after a write waits for). The Excel export is timed
-   one request at a time, with the gunicorn workers' memory.
-4. Measures how the project page's latency grows (one connection): 100 vs 10,000
-   projects in the year, 12 vs 120 updates; and the bytes a first and a repeat view
-   of the project page transfer, compressed as served.
+   rendered), with a cookie that bypasses that cache, and signed in: as ``staff``
+   and as ``evaluator``, each with a real session made by posting the login form
+   (the approval queue as ``approver``, the staff member who approves; My work
+   and the queue are signed-in pages only). For each signed-in page it also times
+   a warm request and the first request after a write (the data version dropped),
+   one at a time. The Excel export is timed one request at a time, with the
+   gunicorn workers' memory.
+4. Measures how latency grows (one connection, signed in as ``staff``): the project
+   page with 12 vs 120 updates; without ``--quick``, the project, list, department,
+   overview, dashboard and KPI pages on the data set vs on 100 projects a year
+   (``--projects 100000`` builds one fiscal year of 100,000 projects in
+   ``<prefix>_100k``); and the bytes a first and a repeat view of the project page
+   transfer, compressed as served.
 5. Prints one table and writes everything to bench/results.json.
 
 Run it with ``.venv/bin/python bench/run.py [--quick]``; ``--help`` lists options.
-It needs PostgreSQL (DATABASE names bmaproj_bench, bmaproj_bench_small) and wrk.
+It needs PostgreSQL (databases ``$BENCH_DB_PREFIX`` (default bmaproj_bench),
+``…_small``, ``…_100k``) and wrk. Rates move with the machine's load: compare the
+ratios to /healthz of one run, and see ``bench/profile_pages.py`` for the CPU time
+and queries of one request in process, which do not.
 """
 
 from __future__ import annotations
