@@ -248,8 +248,11 @@ def fragment_page(
     ``thin(fragment)``: the page around the cached part, without the queries and
     the rendering of the part. A request that carries messages is rendered whole
     (they are shown inside the part). The form token is kept per visitor.
+    Anonymous visitors are left to ``public_page``, which caches their whole page.
+    ``parts`` must come from a bounded set (parsed filters, not raw query strings
+    with repeated or over-long values), or the cache could be flooded.
     """
-    if len(get_messages(request)):
+    if not request.user.is_authenticated or len(get_messages(request)):
         return full()
     key = _key("fragment", name, timezone.localdate(), get_language(), *parts)
     found = cache.get_many([VERSION_KEY, key])

@@ -604,12 +604,13 @@ def filtered_projects(
 @public_page(*LIST_PARAMS)
 def project_list(request: HttpRequest) -> HttpResponse:
     can_create = access.editable_departments(request.user).exists()
-    if request.GET.get("q"):
+    _query, key_query, cacheable = known_query(request, LIST_PARAMS)
+    if not cacheable or request.GET.get("q"):
         return _project_list_page(request, can_create)
     return fragment_page(
         request,
         "project-list",
-        (known_query(request, LIST_PARAMS)[1], can_create),
+        (key_query, can_create),
         full=lambda: _project_list_page(request, can_create),
         thin=lambda fragment: render(
             request,

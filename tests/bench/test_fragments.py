@@ -8,10 +8,10 @@ and reads the page again.
 import re
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.contrib import messages
-from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import connection
@@ -30,6 +30,9 @@ from tests.factories import (
     UserFactory,
 )
 
+# A signed-in person, as far as fragment_page asks (anonymous visitors are left to
+# public_page).
+SIGNED_IN = SimpleNamespace(is_authenticated=True)
 LOCAL_CACHE = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -232,7 +235,7 @@ def test_the_form_token_in_a_cached_part_is_each_visitors_own(settings):
 
     requests = [factory.get("/"), factory.get("/")]
     for request in requests:
-        request.user = AnonymousUser()
+        request.user = SIGNED_IN
         request._messages = CookieStorage(request)
     first = fragment_page(
         requests[0],
@@ -273,7 +276,7 @@ def test_a_request_with_messages_is_rendered_whole(settings):
 
     for with_message in (False, True, False):
         request = factory.get("/")
-        request.user = AnonymousUser()
+        request.user = SIGNED_IN
         request._messages = CookieStorage(request)
         if with_message:
             messages.success(request, "saved")
