@@ -55,24 +55,30 @@ class IndicatorQuerySet(models.QuerySet):
     def for_page(self) -> IndicatorQuerySet:
         """What a KPI block shows: achievement, results, target revisions,
         evaluations and scores."""
-        scores = CriterionScore.objects.select_related("criterion")
         return (
             self.with_achievement()
             .select_related("department")
-            .prefetch_related(
-                Prefetch("results", queryset=IndicatorResult.objects.published()),
-                Prefetch(
-                    "revisions",
-                    queryset=TargetRevision.objects.select_related("author"),
-                ),
-                Prefetch(
-                    "evaluations",
-                    queryset=IndicatorEvaluation.objects.prefetch_related(
-                        Prefetch("scores", queryset=scores)
-                    ),
-                ),
-            )
+            .prefetch_related(*self.page_prefetches())
         )
+
+    @staticmethod
+    def page_prefetches() -> list[Prefetch]:
+        """The related rows ``for_page`` fetches, for ``prefetch_related_objects``
+        on a KPI already read."""
+        scores = CriterionScore.objects.select_related("criterion")
+        return [
+            Prefetch("results", queryset=IndicatorResult.objects.published()),
+            Prefetch(
+                "revisions",
+                queryset=TargetRevision.objects.select_related("author"),
+            ),
+            Prefetch(
+                "evaluations",
+                queryset=IndicatorEvaluation.objects.prefetch_related(
+                    Prefetch("scores", queryset=scores)
+                ),
+            ),
+        ]
 
     def with_achievement(self) -> IndicatorQuerySet:
         """Annotate ``achieved``: the results combined by each KPI's aggregation."""

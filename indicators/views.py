@@ -8,7 +8,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +31,7 @@ from indicators import services
 from indicators.forms import IndicatorFilterForm, IndicatorResultForm
 from indicators.models import EvaluationCriterion, Indicator, IndicatorResult
 from projects import access, approval, progress, quality, thaicalendar
-from projects.cache import public_page
+from projects.cache import fragment_page, public_page
 from projects.models import Project
 from projects.services import (
     ConflictError,
@@ -32,7 +39,7 @@ from projects.services import (
     LockedError,
     TransitionError,
 )
-from projects.views import reading_date, selected_fiscal_year
+from projects.views import page_audience, reading_date, selected_fiscal_year
 from reports import charts
 
 PAGE_SIZE = 25
@@ -102,10 +109,30 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
 @public_page()
 def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     indicator = get_object_or_404(
-        Indicator.objects.for_page().prefetch_related(
-            Prefetch("results__attachments", queryset=Attachment.objects.active())
+        Indicator.objects.with_achievement().select_related("department"), code=code
+    )
+    return fragment_page(
+        request,
+        "indicator",
+        (indicator.code, *page_audience(request.user, indicator.department_id)),
+        full=lambda: _indicator_page(request, indicator),
+        thin=lambda fragment: render(
+            request,
+            "indicators/indicator_detail.html",
+            {
+                "indicator": indicator,
+                "fiscal_year": indicator.fiscal_year,
+                "fragment": fragment,
+            },
         ),
-        code=code,
+    )
+
+
+def _indicator_page(request: HttpRequest, indicator: Indicator) -> HttpResponse:
+    prefetch_related_objects(
+        [indicator],
+        *Indicator.objects.page_prefetches(),
+        Prefetch("results__attachments", queryset=Attachment.objects.active()),
     )
     lang = get_language() or "th"
     on = reading_date(indicator.fiscal_year)

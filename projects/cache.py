@@ -40,6 +40,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache
@@ -47,6 +48,7 @@ from django.db import connections, router, transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 T = TypeVar("T")
@@ -218,6 +220,58 @@ def _public_page(
         return response
 
     return wrapper
+
+
+# The part of a page that is the same for everyone in one audience, marked in the
+# page's template around the content it shares (``{% block content %}``).
+FRAGMENT_START = "<!--fragment-->"
+FRAGMENT_END = "<!--/fragment-->"
+
+
+def fragment_page(
+    request: HttpRequest,
+    name: str,
+    parts: tuple,
+    *,
+    full: Callable[[], HttpResponse],
+    thin: Callable[[SafeString], HttpResponse],
+) -> HttpResponse:
+    """A signed-in person's page, with its shared part from the cache.
+
+    What signed-in people read is rendered for them (their menu, name, form token
+    and messages), but most of a page is the same for everyone who may do the
+    same things on it. ``full()`` renders the whole page, its shared part between
+    ``FRAGMENT_START`` and ``FRAGMENT_END``; that part is cached under ``name``,
+    ``parts`` (what the page shows: its object, filters; and what differs per
+    person: role, edit rights), the language and the day, under the data version
+    like every cached value. The next request of the same audience gets
+    ``thin(fragment)``: the page around the cached part, without the queries and
+    the rendering of the part. A request that carries messages is rendered whole
+    (they are shown inside the part). The form token is kept per visitor.
+    Anonymous visitors are left to ``public_page``, which caches their whole page.
+    ``parts`` must come from a bounded set (parsed filters, not raw query strings
+    with repeated or over-long values), or the cache could be flooded.
+    """
+    if not request.user.is_authenticated or len(get_messages(request)):
+        return full()
+    key = _key("fragment", name, timezone.localdate(), get_language(), *parts)
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY) or _new_version()
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        html = zlib.decompress(entry[1]).decode()
+        return thin(mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request))))  # noqa: S308  # nosec B308 B703 (rendered by our own template)
+    response = full()
+    if response.status_code == 200 and not response.streaming:
+        content = response.content.decode()
+        start = content.find(FRAGMENT_START)
+        end = content.find(FRAGMENT_END, start)
+        if 0 <= start < end:
+            fragment = content[start : end + len(FRAGMENT_END)]
+            fragment = CSRF_INPUT.sub(rf"\g<1>{CSRF_PLACEHOLDER}\g<2>", fragment)
+            packed = zlib.compress(fragment.encode(), 1)
+            cache.set(key, (version, packed), timeout=TIMEOUT)
+    return response
 
 
 class BoundedDatabaseCache(DatabaseCache):

@@ -37,7 +37,7 @@ from projects import (
     services,
     thaicalendar,
 )
-from projects.cache import cached, public_page
+from projects.cache import cached, fragment_page, known_query, public_page
 from projects.forms import (
     BudgetFormSet,
     FiscalYearField,
@@ -53,6 +53,17 @@ from projects.models import Department, ProgressUpdate, Project
 from reports import charts, dashboard
 
 PAGE_SIZE = 25
+LIST_PARAMS = (
+    "fy",
+    "q",
+    "department",
+    "status",
+    "kind",
+    "strategy",
+    "sort",
+    "page",
+    "money",
+)
 
 
 @require_safe
@@ -295,13 +306,40 @@ def _money_context(
     }
 
 
+def page_audience(user, department_id: int) -> tuple[bool, bool, bool]:
+    """What differs on a project's or KPI's page from one signed-in person to
+    another: evaluator links, the department's own view (pending reports, flags,
+    history), and edit rights."""
+    return (
+        access.is_evaluator(user),
+        access.sees_pending(user, department_id),
+        access.can_edit(user, department_id),
+    )
+
+
 @require_safe
 @access.public_read
 @public_page()
 def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     project = _project_for_page(code)
-    return render(
-        request, "projects/project_detail.html", _project_context(request, project)
+    return fragment_page(
+        request,
+        "project",
+        (project.code, *page_audience(request.user, project.department_id)),
+        full=lambda: render(
+            request,
+            "projects/project_detail.html",
+            _project_context(request, project),
+        ),
+        thin=lambda fragment: render(
+            request,
+            "projects/project_detail.html",
+            {
+                "project": project,
+                "fiscal_year": project.fiscal_year,
+                "fragment": fragment,
+            },
+        ),
     )
 
 
@@ -764,10 +802,31 @@ def filtered_projects(
 
 @require_safe
 @access.public_read
-@public_page(
-    "fy", "q", "department", "status", "kind", "strategy", "sort", "page", "money"
-)
+@public_page(*LIST_PARAMS)
 def project_list(request: HttpRequest) -> HttpResponse:
+    can_create = access.editable_departments(request.user).exists()
+    _query, key_query, cacheable = known_query(request, LIST_PARAMS)
+    if not cacheable or request.GET.get("q"):
+        return _project_list_page(request, can_create)
+    return fragment_page(
+        request,
+        "project-list",
+        (key_query, can_create),
+        full=lambda: _project_list_page(request, can_create),
+        thin=lambda fragment: render(
+            request,
+            "projects/project_list.html",
+            {
+                # The filters' errors, if any, are counted in the page's title.
+                "form": ProjectFilterForm(request.GET),
+                "fiscal_year": selected_fiscal_year(request),
+                "fragment": fragment,
+            },
+        ),
+    )
+
+
+def _project_list_page(request: HttpRequest, can_create: bool) -> HttpResponse:
     form, filters, fiscal_year, on, projects = filtered_projects(request)
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -781,7 +840,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "fiscal_year": fiscal_year,
             "on": on,
             "query": query.urlencode(),
-            "can_create": access.editable_departments(request.user).exists(),
+            "can_create": can_create,
         },
     )
 
@@ -817,6 +876,26 @@ def department_detail(request: HttpRequest, code: str) -> HttpResponse:
         Department.objects.select_related("parent"), code=code
     )
     fiscal_year = selected_fiscal_year(request)
+    return fragment_page(
+        request,
+        "department",
+        (department.code, fiscal_year),
+        full=lambda: _department_page(request, department, fiscal_year),
+        thin=lambda fragment: render(
+            request,
+            "projects/department_detail.html",
+            {
+                "department": department,
+                "fiscal_year": fiscal_year,
+                "fragment": fragment,
+            },
+        ),
+    )
+
+
+def _department_page(
+    request: HttpRequest, department: Department, fiscal_year: int
+) -> HttpResponse:
     on = reading_date(fiscal_year)
     lang = get_language() or "th"
     base = department.projects.for_fiscal_year(fiscal_year)
@@ -902,6 +981,20 @@ def _overview_figures(fiscal_year: int, on: date) -> dict:
 @public_page("fy")
 def overview(request: HttpRequest) -> HttpResponse:
     fiscal_year = selected_fiscal_year(request)
+    return fragment_page(
+        request,
+        "overview",
+        (fiscal_year,),
+        full=lambda: _overview_page(request, fiscal_year),
+        thin=lambda fragment: render(
+            request,
+            "projects/overview.html",
+            {"fiscal_year": fiscal_year, "fragment": fragment},
+        ),
+    )
+
+
+def _overview_page(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     on = reading_date(fiscal_year)
     lang = get_language() or "th"
     figures = cached(

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 
 from indicators.models import EvaluationCriterion, Indicator
 from projects import access, progress, thaicalendar
+from projects.cache import fragment_page, known_query
 from projects.models import Department, Project, ProjectEvaluation
 from projects.views import filtered_projects, reading_date, selected_fiscal_year
 from reports import charts, compliance, dashboard, dataquality, exports, tables
@@ -52,6 +53,9 @@ def _lang() -> str:
 
 
 # Dashboards
+
+# The dashboard's filters: a page with these alone shares its cached part.
+DASHBOARD_PARAMS = ("fy", "department")
 
 
 def _summary_context(
@@ -104,6 +108,36 @@ def _summary_context(
 @require_safe
 @access.public_read
 def dashboard_view(request: HttpRequest) -> HttpResponse:
+    _query_string, key_query, cacheable = known_query(request, DASHBOARD_PARAMS)
+    if not cacheable or set(request.GET) - set(DASHBOARD_PARAMS):
+        return _dashboard_page(request)
+    return fragment_page(
+        request,
+        "dashboard",
+        (key_query,),
+        full=lambda: _dashboard_page(request),
+        thin=lambda fragment: _dashboard_frame(request, fragment),
+    )
+
+
+def _dashboard_frame(request: HttpRequest, fragment: str) -> HttpResponse:
+    """The dashboard around its cached part: title, menu, the person's own."""
+    # The filters' errors, if any, are counted in the page's title.
+    form = ReportFilterForm(request.GET)
+    filters, fiscal_year, _on = _year(request, form)
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "form": form,
+            "fiscal_year": fiscal_year,
+            "department": filters.get("department"),
+            "fragment": fragment,
+        },
+    )
+
+
+def _dashboard_page(request: HttpRequest) -> HttpResponse:
     form = ReportFilterForm(request.GET)
     filters, fiscal_year, on = _year(request, form)
     department = filters.get("department")
