@@ -45,6 +45,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -53,9 +54,11 @@ from django.urls.resolvers import RegexPattern
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from evidence import services as evidence_services
 from indicators.models import Indicator, IndicatorResult
 from projects import demo
 from projects.models import PlanRevision, Profile, Project
+from tests.evidence import samples
 from tests.factories import (
     DepartmentFactory,
     ProjectFactory,
@@ -305,6 +308,13 @@ def world(db) -> World:
     staff = users["staff"]
     strategy = StrategyNodeFactory(code="9.9")
     revision = PlanRevision.objects.create(project=project, number=1)
+    # A photo on the seed project's first report, for the evidence pages.
+    photo = evidence_services.prepare(
+        SimpleUploadedFile("site.jpg", samples.jpeg_with_gps(), "image/jpeg")
+    )
+    (attachment,) = evidence_services.attach(
+        target=project.updates.order_by("pk").first(), user=staff, files=[photo]
+    )
     fiscal_year = [str(project.fiscal_year)]
     quarters = ["1", "2"]
     contexts = [
@@ -328,6 +338,7 @@ def world(db) -> World:
             },
             department.pk,
         ),
+        ({"pk": [str(attachment.pk)]}, department.pk),
         ({"fy": fiscal_year, "quarter": quarters}, None),
         ({"code": [strategy.code], "pk": [str(revision.pk)]}, department.pk),
         (
