@@ -792,7 +792,9 @@ def department_detail(request: HttpRequest, code: str) -> HttpResponse:
     lang = get_language() or "th"
     base = department.projects.for_fiscal_year(fiscal_year)
     annotated = base.with_progress(on)
-    projects = list(annotated.with_money(on).order_by("code"))
+    projects = list(
+        annotated.with_money(on).select_related("department").order_by("code")
+    )
     summary = annotated.progress_summary()
     statuses = {status: summary[status] for status in progress.Status.values}
     indicators = [
@@ -821,7 +823,15 @@ def department_detail(request: HttpRequest, code: str) -> HttpResponse:
                 ],
                 lang,
             ),
-            **dashboard.money_context(base, fiscal_year, on, [], lang, by_month=False),
+            **dashboard.money_context(
+                base,
+                fiscal_year,
+                on,
+                [],
+                lang,
+                by_month=False,
+                overview=dashboard.summarize_money(dashboard.money_rows_of(projects)),
+            ),
         },
     )
 
