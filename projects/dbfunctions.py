@@ -1,6 +1,6 @@
 """Database functions the ORM lacks, written for both PostgreSQL and SQLite."""
 
-from django.db.models import FloatField, Func
+from django.db.models import DecimalField, FloatField, Func
 
 
 class DayNumber(Func):
@@ -27,4 +27,17 @@ class DayNumber(Func):
             connection,
             template="(julianday(%(expressions)s) - 2440587.5)",
             **extra_context,
+        )
+
+
+class AsReal(Func):
+    """A number unchanged; on SQLite made REAL, so that dividing two whole
+    numbers keeps the decimals (SQLite divides integers as integers)."""
+
+    template = "%(expressions)s"
+    output_field = DecimalField(max_digits=20, decimal_places=4)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, template="(%(expressions)s * 1.0)", **extra_context
         )

@@ -377,8 +377,14 @@ class MoneyTotals:
         allocation: Decimal | None,
         planned_percent: Decimal,
         disbursed: Decimal | None,
-        money_status: str,
+        disbursed_percent: Decimal | None,
     ) -> None:
+        money_status = progress.money_status(
+            allocation,
+            disbursed_percent,
+            planned_percent,
+            settings.DISBURSEMENT_BEHIND_THRESHOLD,
+        )
         self.count += 1
         self.allocated += allocation or Decimal(0)
         self.planned += progress.planned_amount(allocation, planned_percent) or 0
@@ -421,7 +427,7 @@ def money_overview(projects: QuerySet, on: date) -> MoneyOverview:
             "budget_amount",
             "planned_disbursed_percent",
             "disbursed_amount",
-            "money_status",
+            "disbursed_percent",
         )
     )
     return summarize_money(rows)
@@ -442,7 +448,7 @@ def money_rows_of(projects: list) -> list[tuple]:
             p.budget_amount,
             p.planned_disbursed_percent,
             p.disbursed_amount,
-            p.money_status,
+            p.disbursed_percent,
         )
         for p in projects
     ]
