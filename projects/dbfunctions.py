@@ -1,6 +1,6 @@
 """Database functions the ORM lacks, written for both PostgreSQL and SQLite."""
 
-from django.db.models import FloatField, Func
+from django.db.models import DecimalField, FloatField, Func
 
 
 class DayNumber(Func):
@@ -30,17 +30,14 @@ class DayNumber(Func):
         )
 
 
-class Real(Func):
-    """A number as the database divides it without truncating: unchanged on
-    PostgreSQL (numeric), a real on SQLite, where whole baht are stored as integers
-    and ``integer / integer`` drops the fraction."""
+class AsReal(Func):
+    """A number unchanged; on SQLite made REAL, so that dividing two whole
+    numbers keeps the decimals (SQLite divides integers as integers)."""
 
-    arity = 1
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, template="%(expressions)s")
+    template = "%(expressions)s"
+    output_field = DecimalField(max_digits=20, decimal_places=4)
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return self.as_sql(
-            compiler, connection, template="CAST(%(expressions)s AS REAL)"
+            compiler, connection, template="(%(expressions)s * 1.0)", **extra_context
         )

@@ -203,7 +203,7 @@ class ProjectFilterForm(QueryFilterForm):
             else:
                 queryset = queryset.filter(status=filters["status"])
         if "money" in filters:
-            queryset = queryset.filter(money_status=filters["money"])
+            queryset = queryset.with_money_status().filter(money_state=filters["money"])
         if "q" in filters:
             text = filters["q"]
             queryset = queryset.filter(

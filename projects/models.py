@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from projects import approval, progress, thaicalendar
-from projects.dbfunctions import DayNumber, Real
+from projects.dbfunctions import AsReal, DayNumber
 from projects.fields import (
     NormalizedCharField,
     NormalizedTextField,
@@ -217,8 +217,9 @@ class ProjectQuerySet(models.QuerySet):
 
         The SQL mirror of ``progress.money``: disbursed_amount from the latest
         approved report giving one, disbursed_percent of budget_amount (the
-        allocation), planned_disbursed_percent from the disbursement plan in force
-        on the date, and money_status with DISBURSEMENT_BEHIND_THRESHOLD.
+        allocation) and planned_disbursed_percent from the disbursement plan in
+        force on the date; the ``money_status`` property applies the status rule
+        to them (``with_money_status`` mirrors it in SQL, for filtering).
         """
         latest = (
             ProgressUpdate.objects.published()
@@ -237,7 +238,6 @@ class ProjectQuerySet(models.QuerySet):
             month_end__lte=on,
         ).order_by("-month_end")
         money = models.DecimalField(max_digits=15, decimal_places=2)
-        threshold = settings.DISBURSEMENT_BEHIND_THRESHOLD
         queryset = self.annotate(
             disbursed_amount=Subquery(
                 latest.filter(disbursed__isnull=False).values("disbursed")[:1],
@@ -264,7 +264,7 @@ class ProjectQuerySet(models.QuerySet):
                 When(
                     budget_amount__gt=0,
                     then=Round(
-                        Real(F("disbursed_amount"))
+                        AsReal(F("disbursed_amount"))
                         * Value(progress.HUNDRED)
                         / F("budget_amount"),
                         2,
@@ -275,8 +275,16 @@ class ProjectQuerySet(models.QuerySet):
                 output_field=money,
             )
         )
-        return queryset.annotate(
-            money_status=Case(
+        return queryset
+
+    def with_money_status(self) -> ProjectQuerySet:
+        """Annotate money_state, the SQL mirror of ``progress.money_status``, on
+        rows of with_money(): for filtering only (each row's ``money_status``
+        property reads the same rule from the other annotations, which is
+        cheaper than this CASE repeating their subqueries)."""
+        threshold = settings.DISBURSEMENT_BEHIND_THRESHOLD
+        return self.annotate(
+            money_state=Case(
                 When(
                     Q(budget_amount__isnull=True) | Q(budget_amount=0),
                     then=Value(progress.MoneyStatus.NO_BUDGET),
@@ -682,6 +690,16 @@ class Project(models.Model):
             completed_on=self.completed_on,
             on=self.progress_on,
             due_day=settings.REPORT_DUE_DAY,
+        )
+
+    @property
+    def money_status(self) -> progress.MoneyStatus:
+        """Disbursing on plan, behind, or no allocation (needs with_money())."""
+        return progress.money_status(
+            self.budget_amount,
+            self.disbursed_percent,
+            self.planned_disbursed_percent,
+            settings.DISBURSEMENT_BEHIND_THRESHOLD,
         )
 
     @property

@@ -900,7 +900,9 @@ def _department_page(
     lang = get_language() or "th"
     base = department.projects.for_fiscal_year(fiscal_year)
     annotated = base.with_progress(on)
-    projects = list(annotated.with_money(on).order_by("code"))
+    projects = list(
+        annotated.with_money(on).select_related("department").order_by("code")
+    )
     summary = annotated.progress_summary()
     statuses = {status: summary[status] for status in progress.Status.values}
     indicators = [
@@ -929,7 +931,15 @@ def _department_page(
                 ],
                 lang,
             ),
-            **dashboard.money_context(base, fiscal_year, on, [], lang, by_month=False),
+            **dashboard.money_context(
+                base,
+                fiscal_year,
+                on,
+                [],
+                lang,
+                by_month=False,
+                overview=dashboard.summarize_money(dashboard.money_rows_of(projects)),
+            ),
         },
     )
 

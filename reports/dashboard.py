@@ -377,8 +377,14 @@ class MoneyTotals:
         allocation: Decimal | None,
         planned_percent: Decimal,
         disbursed: Decimal | None,
-        money_status: str,
+        disbursed_percent: Decimal | None,
     ) -> None:
+        money_status = progress.money_status(
+            allocation,
+            disbursed_percent,
+            planned_percent,
+            settings.DISBURSEMENT_BEHIND_THRESHOLD,
+        )
         self.count += 1
         self.allocated += allocation or Decimal(0)
         self.planned += progress.planned_amount(allocation, planned_percent) or 0
@@ -406,7 +412,6 @@ class MoneyOverview:
 def money_overview(projects: QuerySet, on: date) -> MoneyOverview:
     """The money of projects on a date: totals, per department (largest allocation
     first) and per work state, in one query."""
-    threshold = settings.BEHIND_THRESHOLD
     rows = (
         projects.with_progress(on)
         .with_money(on)
@@ -422,9 +427,37 @@ def money_overview(projects: QuerySet, on: date) -> MoneyOverview:
             "budget_amount",
             "planned_disbursed_percent",
             "disbursed_amount",
-            "money_status",
+            "disbursed_percent",
         )
     )
+    return summarize_money(rows)
+
+
+def money_rows_of(projects: list) -> list[tuple]:
+    """The rows money_overview reads, from projects already fetched with
+    ``with_progress(on).with_money(on)`` and their department (no query)."""
+    return [
+        (
+            p.department_id,
+            p.department.code,
+            p.department.name_th,
+            p.department.name_en,
+            p.department.short_name,
+            p.actual_percent,
+            p.planned_percent,
+            p.budget_amount,
+            p.planned_disbursed_percent,
+            p.disbursed_amount,
+            p.disbursed_percent,
+        )
+        for p in projects
+    ]
+
+
+def summarize_money(rows) -> MoneyOverview:
+    """Totals, per department and per work state of money rows (see
+    money_overview for their columns)."""
+    threshold = settings.BEHIND_THRESHOLD
     totals = MoneyTotals()
     departments: dict[int, tuple[Department, MoneyTotals]] = {}
     states = {state: MoneyTotals() for state in WorkState}
@@ -501,11 +534,12 @@ def money_context(
     lang: str,
     *,
     by_month: bool = True,
+    overview: MoneyOverview | None = None,
 ) -> dict:
     """Allocated, planned and disbursed money of the projects: totals, by work
     state, by department and (``by_month``) by month, with their charts (two
     queries, one without the months)."""
-    overview = money_overview(base, on)
+    overview = overview or money_overview(base, on)
     # The month series costs as much as progress_over_year (a with_money() per
     # month end); pages that do not show the year's curve leave it out.
     money_points = money_over_year(base, fiscal_year, on) if by_month else []

@@ -607,6 +607,7 @@ def test_sql_and_python_money_agree_on_random_projects(seed, settings):
             for row in Project.objects.filter(department=department)
             .with_progress(on)
             .with_money(on)
+            .with_money_status()
         }
         for project in projects:
             updates = list(project.updates.filter(status="approved"))
@@ -628,6 +629,7 @@ def test_sql_and_python_money_agree_on_random_projects(seed, settings):
             assert row.planned_disbursed_percent == expected.planned_percent
             assert row.disbursed_percent == expected.disbursed_percent
             assert row.money_status == expected.status
+            assert row.money_state == expected.status
             assert row.disbursed_of_plan == expected.of_plan_percent
 
 

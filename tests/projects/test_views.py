@@ -424,8 +424,8 @@ class TestDepartments:
             DepartmentFactory()
         with django_assert_num_queries(3):
             client.get("/departments/", {"fy": 2563})
-        # +1 for the money section (issue 18): the money rows.
-        with django_assert_num_queries(6):
+        # The money section (issue 18) reuses the project rows: no query added.
+        with django_assert_num_queries(5):
             client.get(department.get_absolute_url(), {"fy": 2563})
 
 
