@@ -170,6 +170,7 @@ def _projects(fiscal_year: int) -> Iterator[tuple]:
             Prefetch("strategies", queryset=StrategyNode.objects.only("code"))
         )
         .with_progress(on)
+        .with_money(on)
         .order_by("code")
     )
     for project in projects.iterator(chunk_size=CHUNK):
@@ -192,6 +193,12 @@ def _projects(fiscal_year: int) -> Iterator[tuple]:
             project.last_report_date,
             "true" if project.report_overdue else "false",
             ";".join(f"{y}-{m:02d}" for y, m in project.missing_months),
+            project.citizen_benefit,
+            project.disbursed_amount,
+            project.committed_amount,
+            project.disbursed_percent,
+            project.planned_disbursed_percent,
+            project.money_status,
         )
 
 
@@ -420,6 +427,46 @@ TABLES: tuple[OpenTable, ...] = (
                 TEXT,
                 "เดือนที่ค้างส่งรายงาน (ปี ค.ศ.-เดือน) คั่นด้วย ;",
                 "Months whose report is overdue (YYYY-MM), separated by ;",
+            ),
+            Field(
+                "citizen_benefit",
+                TEXT,
+                "ประชาชนได้อะไรจากโครงการ",
+                "What citizens get from the project",
+            ),
+            Field(
+                "disbursed_amount",
+                NUMBER,
+                "เบิกจ่ายสะสม (รายงานที่อนุมัติล่าสุด)",
+                "Cumulative disbursed (latest approved report)",
+                "บาท (baht)",
+            ),
+            Field(
+                "committed_amount",
+                NUMBER,
+                "ก่อหนี้ผูกพัน (รายงานที่อนุมัติล่าสุด)",
+                "Committed (latest approved report)",
+                "บาท (baht)",
+            ),
+            Field(
+                "disbursed_percent",
+                NUMBER,
+                "เบิกจ่ายสะสมเทียบงบประมาณที่ได้รับจัดสรร",
+                "Disbursed as a share of the allocation",
+                PERCENT,
+            ),
+            Field(
+                "planned_disbursed_percent",
+                NUMBER,
+                "แผนการเบิกจ่ายสะสม ณ วันที่คำนวณ",
+                "Planned disbursement on that date, share of the allocation",
+                PERCENT,
+            ),
+            Field(
+                "money_status",
+                TEXT,
+                "สถานะการเบิกจ่าย: on_plan / behind / no_budget",
+                "Disbursement status: on plan, behind or no allocation",
             ),
         ),
         _projects,

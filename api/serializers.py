@@ -31,6 +31,7 @@ from projects.models import (
 )
 
 PERCENT = {"max_digits": 6, "decimal_places": 2, "read_only": True, "allow_null": True}
+MONEY = {"max_digits": 15, "decimal_places": 2, "read_only": True, "allow_null": True}
 
 
 def code_of(field: str = "code", **kwargs) -> serializers.SlugRelatedField:
@@ -80,6 +81,15 @@ class ProjectSerializer(serializers.ModelSerializer):
     last_report_date = serializers.DateField(read_only=True, allow_null=True)
     report_overdue = serializers.BooleanField(read_only=True)
     overdue_months = serializers.SerializerMethodField()
+    # Money, from with_money() and the model's rules (issue 18).
+    disbursed_amount = serializers.DecimalField(**MONEY)
+    committed_amount = serializers.DecimalField(**MONEY)
+    disbursed_percent = serializers.DecimalField(**PERCENT)
+    planned_disbursed_percent = serializers.DecimalField(**PERCENT)
+    disbursed_of_plan = serializers.DecimalField(**PERCENT)
+    money_status = serializers.ChoiceField(
+        choices=progress.MoneyStatus.choices, read_only=True
+    )
 
     class Meta:
         model = Project
@@ -109,6 +119,13 @@ class ProjectSerializer(serializers.ModelSerializer):
             "last_report_date",
             "report_overdue",
             "overdue_months",
+            "citizen_benefit",
+            "disbursed_amount",
+            "committed_amount",
+            "disbursed_percent",
+            "planned_disbursed_percent",
+            "disbursed_of_plan",
+            "money_status",
             "updated_at",
         ]
 
@@ -173,6 +190,8 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
             "project",
             "report_date",
             "percent",
+            "disbursed",
+            "committed",
             "done",
             "problems",
             "obstacles",
@@ -309,6 +328,20 @@ class ProgressUpdateWrite(serializers.Serializer):
     percent = serializers.DecimalField(
         max_digits=5, decimal_places=2, help_text="Cumulative progress, 0 to 100."
     )
+    disbursed = serializers.DecimalField(
+        max_digits=15,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="Cumulative disbursed, baht (optional).",
+    )
+    committed = serializers.DecimalField(
+        max_digits=15,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="Committed, baht (optional).",
+    )
     done = serializers.CharField(required=False, allow_blank=True)
     problems = serializers.CharField(required=False, allow_blank=True)
     obstacles = serializers.CharField(required=False, allow_blank=True)
@@ -324,6 +357,20 @@ class ProgressUpdateChange(serializers.Serializer):
     version = serializers.IntegerField(help_text="The version you read.")
     report_date = serializers.DateField(required=False)
     percent = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+    disbursed = serializers.DecimalField(
+        max_digits=15,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="Cumulative disbursed, baht (optional).",
+    )
+    committed = serializers.DecimalField(
+        max_digits=15,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="Committed, baht (optional).",
+    )
     done = serializers.CharField(required=False, allow_blank=True)
     problems = serializers.CharField(required=False, allow_blank=True)
     obstacles = serializers.CharField(required=False, allow_blank=True)

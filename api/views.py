@@ -203,13 +203,16 @@ class ProjectViewSet(ReadViewSet):
                 .values_list("fiscal_year", flat=True)
                 .first()
             )
-            return base.with_progress(reading_date(year or current_fiscal_year()))
+            on = reading_date(year or current_fiscal_year())
+            return base.with_progress(on).with_money(on)
         form = ProjectFilterForm(self.request.query_params)
         found = read_filters(form)
         fiscal_year = found.get("fy") or current_fiscal_year()
         on = reading_date(fiscal_year)
         return form.apply(
-            base.for_fiscal_year(fiscal_year).with_progress(on), found, on
+            base.for_fiscal_year(fiscal_year).with_progress(on).with_money(on),
+            found,
+            on,
         )
 
 
@@ -364,7 +367,15 @@ def _service_errors(call, *, state: str | None = None, submit: bool = True):
         raise ApiError(409, [error(refusal.code, explain)]) from None
 
 
-WRITE_FIELDS = ("report_date", "percent", "done", "problems", "obstacles")
+WRITE_FIELDS = (
+    "report_date",
+    "percent",
+    "disbursed",
+    "committed",
+    "done",
+    "problems",
+    "obstacles",
+)
 
 
 @extend_schema_view(
@@ -408,6 +419,8 @@ class ProgressUpdateViewSet(
             data = {
                 "report_date": update.report_date.isoformat(),
                 "percent": str(update.percent),
+                "disbursed": "" if update.disbursed is None else str(update.disbursed),
+                "committed": "" if update.committed is None else str(update.committed),
                 "done": update.done,
                 "problems": update.problems,
                 "obstacles": update.obstacles,

@@ -47,6 +47,31 @@ def test_project_carries_derived_figures_from_the_querysets(api, project, publis
 TODAY_FY = date(2020, 6, 20)
 
 
+def test_project_carries_money_figures_and_money_filters(api, project, published):
+    project.budget_amount = Decimal(1_000_000)
+    project.save()
+    published.disbursed = Decimal(100_000)
+    published.save()
+    row = results(api.get("/api/v1/projects/", {"fy": 2563}))[0]
+    annotated = (
+        type(project)
+        .objects.with_progress(TODAY_FY)
+        .with_money(TODAY_FY)
+        .get(pk=project.pk)
+    )
+    assert Decimal(str(row["disbursed_amount"])) == 100_000
+    assert Decimal(str(row["disbursed_percent"])) == annotated.disbursed_percent == 10
+    assert row["money_status"] == annotated.money_status
+    assert Decimal(str(row["planned_disbursed_percent"])) == (
+        annotated.planned_disbursed_percent
+    )
+    # The list page's money filter and sort need the money figures too.
+    for params in ({"money": annotated.money_status}, {"sort": "-disbursed"}):
+        assert [r["code"] for r in results(api.get("/api/v1/projects/", params))] == [
+            project.code
+        ]
+
+
 def test_project_detail_by_code(api, project, published):
     response = api.get(f"/api/v1/projects/{project.code}/")
     assert response.status_code == 200

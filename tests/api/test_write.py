@@ -346,3 +346,27 @@ def test_admin_issues_and_revokes(client, admin_user, department):
     assert token_services.token_for_secret(secret) is None
     assert UserFactory  # the token's account is not a person's
     assert not token.user.has_usable_password()
+
+
+def test_money_is_written_through_the_forms_rules(token_api, project):
+    project.budget_amount = Decimal(1_000_000)
+    project.save()
+    refused = new_update(token_api, project, disbursed=-5)
+    assert refused.status_code == 400
+    assert [e["field"] for e in refused.json()["errors"]] == ["disbursed"]
+    assert not ProgressUpdate.objects.exists()
+    response = new_update(token_api, project, disbursed=250000, committed=400000)
+    assert response.status_code == 201, response.content
+    assert response.json()["disbursed"] == 250000
+    stored = ProgressUpdate.objects.get()
+    assert (stored.disbursed, stored.committed) == (Decimal(250000), Decimal(400000))
+
+
+def test_disbursed_over_the_allocation_needs_confirmation(token_api, project):
+    project.budget_amount = Decimal(100_000)
+    project.save()
+    response = new_update(token_api, project, disbursed=150000)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "unconfirmed"
+    assert new_update(token_api, project, disbursed=150000, confirm=True).status_code
+    assert ProgressUpdate.objects.get().disbursed == 150000
