@@ -77,8 +77,9 @@ def test_project_page_query_count_with_evidence(
             attach(update, public=True)
             attach(update, data=samples.pdf(), name="a.pdf", public=True)
     # The project page's own queries (tests/projects/test_views.py) with the
-    # reports' evidence in one prefetch, whatever the number of files.
-    with django_assert_num_queries(11):
+    # reports' evidence in one prefetch, whatever the number of files; + the
+    # budget lines and disbursement plans (issue 18).
+    with django_assert_num_queries(13):
         response = client.get(project.get_absolute_url())
     assert response.content.decode().count("evidence-thumb ") == rows * rows
 

@@ -51,7 +51,12 @@ class Command(BaseCommand):
                     raise
                 self.stderr.write(f"worker pass failed: {error!r}")
                 summary = None
-            if summary is not None and options["verbosity"] >= 1:
+            # An idle pass says nothing unless asked (-v 2), so the terminal of
+            # `make run` shows the mail and the passes that did something.
+            busy = summary is not None and (once or any(summary.values()))
+            if summary is not None and (
+                options["verbosity"] >= 2 or (busy and options["verbosity"] >= 1)
+            ):
                 seconds = time.monotonic() - started
                 self.stdout.write(f"worker pass in {seconds:.1f} s: {summary}")
             scan_now = False
