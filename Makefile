@@ -107,7 +107,7 @@ soak-replicas: install
 
 # bandit over the portal's code: any finding of medium or high severity fails.
 security: install-dev
-	$(BIN)/bandit -q -r bmaproj projects indicators reports -ll
+	$(BIN)/bandit -q -r bmaproj projects indicators reports notifications evidence api -ll
 
 # Django's deployment checks with production settings (a throwaway secret key).
 check-deploy: install

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 
 from indicators.models import EvaluationCriterion, Indicator
 from projects import access, progress, thaicalendar
-from projects.cache import fragment_page, known_query
+from projects.cache import fragment_page, known_query, public_page
 from projects.models import Department, Project, ProjectEvaluation
 from projects.views import filtered_projects, reading_date, selected_fiscal_year
 from reports import charts, compliance, dashboard, dataquality, exports, tables
@@ -107,6 +107,7 @@ def _summary_context(
 
 @require_safe
 @access.public_read
+@public_page(*DASHBOARD_PARAMS)
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     _query_string, key_query, cacheable = known_query(request, DASHBOARD_PARAMS)
     if not cacheable or set(request.GET) - set(DASHBOARD_PARAMS):

@@ -74,6 +74,36 @@ def test_a_lost_version_makes_every_cached_value_stale(shared_cache):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_public_dashboard_is_served_from_the_cache_until_a_write(
+    shared_cache, admin_client, django_assert_num_queries
+):
+    """The city dashboard costs a second to build: anonymous visitors share one
+    copy per filter, rebuilt only after a write through the portal."""
+    department = DepartmentFactory(name_th="สำนักเดิม")
+    project = ProjectFactory(department=department)
+    visitor = Client()
+    url = f"/reports/?fy={project.fiscal_year}"
+    assert "สำนักเดิม" in visitor.get(url).content.decode()
+    type(department).objects.filter(pk=department.pk).update(name_th="ไม่ผ่านระบบ")
+    with django_assert_num_queries(1):  # the cache table (version and page)
+        assert "สำนักเดิม" in visitor.get(url).content.decode()
+    response = admin_client.post(
+        f"/admin/projects/department/{department.pk}/change/",
+        {
+            "code": department.code,
+            "name_th": "สำนักใหม่",
+            "name_en": department.name_en,
+            "short_name": department.short_name,
+            "kind": department.kind,
+            "parent": "",
+        },
+    )
+    assert response.status_code == 302
+    html = visitor.get(url).content.decode()
+    assert "สำนักใหม่" in html
+
+
+@pytest.mark.django_db(transaction=True)
 def test_an_admin_write_is_seen_by_the_next_anonymous_request(
     shared_cache, admin_client
 ):

@@ -304,7 +304,7 @@ def world(db) -> World:
         for pk in IndicatorResult.objects.filter(indicator=indicator).values_list(
             "pk", flat=True
         )[:1]
-    ]
+    ] + [str(pk) for pk in indicator.evaluations.values_list("pk", flat=True)[:1]]
     staff = users["staff"]
     strategy = StrategyNodeFactory(code="9.9")
     revision = PlanRevision.objects.create(project=project, number=1)

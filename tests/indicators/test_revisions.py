@@ -252,8 +252,9 @@ class TestKpiPage:
         self, client, revised_seed, django_assert_num_queries
     ):
         revise(revised_seed, 20, UserFactory(), "อีกครั้ง", date(2020, 5, 1))
-        # As without revisions (test_views): the revisions are one prefetch.
-        with django_assert_num_queries(8):
+        # As without revisions (test_views): the revisions are one prefetch
+        # (9 with the results' evidence).
+        with django_assert_num_queries(9):
             response = client.get(revised_seed.get_absolute_url())
         assert "ปรับเป้าหมาย 2 ครั้ง" in response.content.decode()
 
