@@ -768,7 +768,34 @@ class PlanStep(StepFields):
         return f"{self.project.code} #{self.number}"
 
 
-class PlanRevision(models.Model):
+class RevisionFields(models.Model):
+    """A dated version of something that may change only going forward (a work
+    plan, a disbursement plan): in force from ``valid_from`` (None: from the start)
+    to the day before ``valid_until`` (None: in force now), with why and by whom.
+    ``progress.in_force`` picks the one in force on a day."""
+
+    number = models.PositiveSmallIntegerField(_("revision"))
+    valid_from = models.DateField(
+        _("in force from"), null=True, blank=True, help_text=_("Empty: from the start.")
+    )
+    valid_until = models.DateField(
+        _("superseded on"), null=True, blank=True, help_text=_("Empty: in force now.")
+    )
+    reason = NormalizedTextField(_("reason for the revision"), blank=True)
+    author = person_field(_("revised by"))
+    created_at = models.DateTimeField(_("saved"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_current(self) -> bool:
+        """The version in force now (for a work plan: the one whose steps are the
+        project's PlanSteps)."""
+        return self.valid_until is None
+
+
+class PlanRevision(RevisionFields):
     """One version of a project's work plan, once the plan has been revised.
 
     A plan is kept in PlanStep alone until it is revised after the project has
@@ -784,16 +811,6 @@ class PlanRevision(models.Model):
         on_delete=models.CASCADE,
         related_name="plan_revisions",
     )
-    number = models.PositiveSmallIntegerField(_("revision"))
-    valid_from = models.DateField(
-        _("in force from"), null=True, blank=True, help_text=_("Empty: from the start.")
-    )
-    valid_until = models.DateField(
-        _("superseded on"), null=True, blank=True, help_text=_("Empty: in force now.")
-    )
-    reason = NormalizedTextField(_("reason for the revision"), blank=True)
-    author = person_field(_("revised by"))
-    created_at = models.DateTimeField(_("saved"), auto_now_add=True)
 
     history = HistoricalRecords()
 
@@ -809,11 +826,6 @@ class PlanRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.code} r{self.number}"
-
-    @property
-    def is_current(self) -> bool:
-        """The revision in force now, whose steps are the project's PlanSteps."""
-        return self.valid_until is None
 
 
 class PlanRevisionStep(StepFields):
@@ -919,7 +931,7 @@ class BudgetLine(models.Model):
         return f"{self.project.code} #{self.number}"
 
 
-class DisbursementPlan(models.Model):
+class DisbursementPlan(RevisionFields):
     """One version of a project's disbursement plan: the cumulative % of the
     allocation planned as disbursed by the end of each month.
 
@@ -936,16 +948,6 @@ class DisbursementPlan(models.Model):
         on_delete=models.CASCADE,
         related_name="disbursement_plans",
     )
-    number = models.PositiveSmallIntegerField(_("revision"))
-    valid_from = models.DateField(
-        _("in force from"), null=True, blank=True, help_text=_("Empty: from the start.")
-    )
-    valid_until = models.DateField(
-        _("superseded on"), null=True, blank=True, help_text=_("Empty: in force now.")
-    )
-    reason = NormalizedTextField(_("reason for the revision"), blank=True)
-    author = person_field(_("revised by"))
-    created_at = models.DateTimeField(_("saved"), auto_now_add=True)
 
     history = HistoricalRecords()
 
@@ -961,11 +963,6 @@ class DisbursementPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.code} d{self.number}"
-
-    @property
-    def is_current(self) -> bool:
-        """The version in force now (or from its start date on)."""
-        return self.valid_until is None
 
     def as_plan(self) -> progress.MoneyPlan:
         """The plain values the derived figures read (needs months prefetched)."""
