@@ -23,8 +23,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
 TOO_LARGE_STATUS = 413
 UNAVAILABLE_STATUS = 503
+API_PREFIX = "/api/"
 
 
 def _back_url(request: HttpRequest) -> str | None:
@@ -99,12 +101,27 @@ def bad_request(
 ) -> HttpResponse:
     if isinstance(exception, RequestDataTooBig | TooManyFieldsSent):
         return too_large(request)
+    if request.path_info.startswith(API_PREFIX):
+        return _api_bad_request()
     return _render(
         request,
         400,
         _("The request could not be read"),
         _("The address or the form sent was not one the portal understands."),
     )
+
+
+def _api_bad_request() -> JsonResponse:
+    """400 in the JSON API's error shape (api/errors.py) for a request refused
+    before any view ran (a NUL character in the address, for one)."""
+    message = {}
+    for language in ("th", "en"):
+        with translation.override(language):
+            message[language] = _(
+                "The address or the form sent was not one the portal understands."
+            )
+    body = {"errors": [{"field": None, "code": "bad_request", "message": message}]}
+    return _no_store(JsonResponse(body, status=400))
 
 
 def permission_denied(

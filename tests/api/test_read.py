@@ -400,3 +400,12 @@ def test_unknown_api_address_is_a_json_404(api):
     response = api.get("/api/v1/nothing/")
     assert response.status_code == 404
     assert response.json()["errors"][0]["code"] == "not_found"
+
+
+def test_a_refused_address_answers_in_the_api_error_shape(api):
+    response = api.get("/api/v1/projects/", {"strategy": "\x00"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    (entry,) = response.json()["errors"]
+    assert entry["code"] == "bad_request"
+    assert entry["message"]["th"] != entry["message"]["en"]
