@@ -75,6 +75,17 @@ class ReadViewSet(
     filter_backends = [DjangoFilterBackend]
 
 
+def write_schema(write, change, read):
+    """The schema of a list that agency systems also write: ``write`` creates,
+    ``change`` patches, ``read`` is what every answer carries."""
+    return extend_schema_view(
+        create=extend_schema(request=write, responses={201: read, **ERRORS}),
+        partial_update=extend_schema(request=change, responses={200: read, **ERRORS}),
+        list=extend_schema(responses={200: read(many=True), **READ_ERRORS}),
+        retrieve=extend_schema(responses={200: read, **READ_ERRORS}),
+    )
+
+
 def form_parameters(form_class: type[forms.Form]) -> list[OpenApiParameter]:
     """The query parameters a list page's filter form reads, for the schema."""
     parameters = []
@@ -378,21 +389,10 @@ WRITE_FIELDS = (
 )
 
 
-@extend_schema_view(
-    create=extend_schema(
-        request=serializers.ProgressUpdateWrite,
-        responses={201: serializers.ProgressUpdateSerializer, **ERRORS},
-    ),
-    partial_update=extend_schema(
-        request=serializers.ProgressUpdateChange,
-        responses={200: serializers.ProgressUpdateSerializer, **ERRORS},
-    ),
-    list=extend_schema(
-        responses={200: serializers.ProgressUpdateSerializer(many=True), **READ_ERRORS}
-    ),
-    retrieve=extend_schema(
-        responses={200: serializers.ProgressUpdateSerializer, **READ_ERRORS}
-    ),
+@write_schema(
+    serializers.ProgressUpdateWrite,
+    serializers.ProgressUpdateChange,
+    serializers.ProgressUpdateSerializer,
 )
 class ProgressUpdateViewSet(
     mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadViewSet
@@ -517,21 +517,10 @@ class ProgressUpdateViewSet(
         return Response(self.get_serializer(saved).data)
 
 
-@extend_schema_view(
-    create=extend_schema(
-        request=serializers.ResultWrite,
-        responses={201: serializers.IndicatorResultSerializer, **ERRORS},
-    ),
-    partial_update=extend_schema(
-        request=serializers.ResultChange,
-        responses={200: serializers.IndicatorResultSerializer, **ERRORS},
-    ),
-    list=extend_schema(
-        responses={200: serializers.IndicatorResultSerializer(many=True), **READ_ERRORS}
-    ),
-    retrieve=extend_schema(
-        responses={200: serializers.IndicatorResultSerializer, **READ_ERRORS}
-    ),
+@write_schema(
+    serializers.ResultWrite,
+    serializers.ResultChange,
+    serializers.IndicatorResultSerializer,
 )
 class IndicatorResultViewSet(
     mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadViewSet
