@@ -7,7 +7,7 @@ check that both agree.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,6 +25,15 @@ class Status(models.TextChoices):
     BEHIND = "behind", _("Behind plan")
     NOT_STARTED = "not_started", _("Not started")
     ON_TRACK = "on_track", _("On track")
+
+
+# Charts, tables and counts always list the statuses in this order.
+STATUS_ORDER = (Status.COMPLETE, Status.ON_TRACK, Status.BEHIND, Status.NOT_STARTED)
+
+
+def status_counts(summary: Mapping[str, int]) -> dict[str, int]:
+    """The number of projects in each status of a progress summary, in display order."""
+    return {status.value: summary[status] for status in STATUS_ORDER}
 
 
 class Aggregation(models.TextChoices):

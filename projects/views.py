@@ -904,7 +904,7 @@ def _department_page(
         annotated.with_money(on).select_related("department").order_by("code")
     )
     summary = annotated.progress_summary()
-    statuses = {status: summary[status] for status in progress.Status.values}
+    statuses = progress.status_counts(summary)
     indicators = [
         (indicator, indicator.achievement_percent(indicator.achieved))
         for indicator in Indicator.objects.for_fiscal_year(fiscal_year)
@@ -978,7 +978,7 @@ def _overview_figures(fiscal_year: int, on: date) -> dict:
     )
     return {
         "summary": summary,
-        "statuses": {status: summary[status] for status in progress.Status.values},
+        "statuses": progress.status_counts(summary),
         "by_department": by_department,
         "behind": behind,
         "latest_updates": latest_updates,

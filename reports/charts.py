@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from projects import money, thaicalendar
-from projects.progress import Status
+from projects.progress import STATUS_ORDER, Status
 
 Figure = dict[str, Any]
 Number = Decimal | float | int
@@ -58,8 +58,6 @@ STATUS_COLOURS: dict[str, str] = {
 # Series of grouped bars, in order; told apart by the legend as well as by colour.
 SERIES_COLOURS = ("#1d4ed8", "#c2410c", "#0f766e", "#7e22ce", "#a16207", "#be185d")
 
-# Bars and donuts always list the statuses in this order.
-STATUS_ORDER = (Status.COMPLETE, Status.ON_TRACK, Status.BEHIND, Status.NOT_STARTED)
 
 PLANNED = _("Planned")
 BASELINE = _("Original plan")

@@ -71,7 +71,7 @@ def _summary_context(
     if department is not None:
         base = base.filter(department=department)
     summary = base.with_progress(on).progress_summary()
-    statuses = {status: summary[status] for status in progress.Status.values}
+    statuses = progress.status_counts(summary)
     points = dashboard.progress_over_year(base, fiscal_year, on)
     counts = dashboard.band_counts(kpis)
     bands = [(band.value, band.label, counts[band.value]) for band in dashboard.Band]

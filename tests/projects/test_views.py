@@ -1,5 +1,6 @@
 """The reading pages of projects and departments: content, access, junk, queries."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -7,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from projects import progress
 from projects.models import PlanRevision, PlanRevisionStep
 from tests.factories import (
     BudgetLineFactory,
@@ -444,6 +446,13 @@ class TestOverview:
         assert [p.code for p in context["behind"]] == [lagging.code]
         assert context["latest_updates"][0].project == project
         assert project.code not in [p.code for p in context["behind"]]
+
+    def test_the_status_table_lists_the_statuses_in_the_charts_order(self, client):
+        ProgressUpdateFactory(project=ProjectFactory())
+        html = client.get("/", {"fy": 2563}).content.decode()
+        table = html[html.index('class="table table-sm w-auto status-counts"') :]
+        order = re.findall(r'data-status="(\w+)"', table[: table.index("</table>")])
+        assert order == [status.value for status in progress.STATUS_ORDER] + ["overdue"]
 
     @pytest.mark.parametrize("junk", JUNK)
     def test_junk_fiscal_year_never_fails(self, client, junk):

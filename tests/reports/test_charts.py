@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import override, trans_real
 
 from bmaproj.staticfinders import vendor_files
-from projects.progress import Status
+from projects.progress import STATUS_ORDER, Status
 from reports import charts
 
 PLOTLY_JS = vendor_files()["vendor/plotly-basic.min.js"]
@@ -537,7 +537,7 @@ def test_status_distribution_keeps_a_fixed_order_and_the_gauge_colours() -> None
     assert bars["x"] == ["Complete", "On track", "Behind plan", "Not started"]
     assert bars["y"] == [1, 5, 3, 0]
     assert bars["marker"]["color"] == [
-        charts.STATUS_COLOURS[status] for status in charts.STATUS_ORDER
+        charts.STATUS_COLOURS[status] for status in STATUS_ORDER
     ]
 
 
