@@ -24,7 +24,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from api.authentication import token_of
-from projects.cache import TIMEOUT, data_version, known_query
+from projects.cache import TIMEOUT, data_version, known_query, release
 
 PAGE_PARAMS = frozenset({"page", "page_size"})
 
@@ -87,6 +87,7 @@ class ConditionalMixin:
         digest = hashlib.sha256(
             "\x1f".join(
                 [
+                    release(),
                     version,
                     today.isoformat(),
                     get_language() or "th",

@@ -34,7 +34,7 @@ from django.utils.translation import override
 
 from indicators.models import CriterionScore, Indicator, IndicatorResult
 from projects import thaicalendar
-from projects.cache import data_version
+from projects.cache import data_version, release
 from projects.models import (
     Department,
     PlanStep,
@@ -732,8 +732,11 @@ def _csv_line(cells: list[str]) -> str:
 
 
 def archive_name(fiscal_year: int) -> str:
-    """The stored archive's name: the year, the day and the data version."""
-    return f"{STORAGE_DIR}/{fiscal_year}/{timezone.localdate()}-{data_version()}.zip"
+    """The stored archive's name: the year, the day, the data version, the release."""
+    return (
+        f"{STORAGE_DIR}/{fiscal_year}/{timezone.localdate()}-{data_version()}"
+        f"-{release()}.zip"
+    )
 
 
 def stored_archive(fiscal_year: int):

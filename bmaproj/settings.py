@@ -128,6 +128,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: derived figures and public pages (projects/cache.py), shared by every
 # process and replica through a table in the database, made by `migrate`.
 
+# Cached pages and figures are keyed by the release that made them: this value, or
+# when empty a digest of the code, templates, translations and static files (so a
+# new release never serves what an older one rendered; replicas of one release
+# share their entries).
+PORTAL_RELEASE = os.environ.get("PORTAL_RELEASE", "")
 # Bounded in bytes as well as in entries (projects.cache.BoundedDatabaseCache).
 CACHES = {
     "default": {

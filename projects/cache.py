@@ -18,6 +18,13 @@ Invalidation is whole-portal on purpose: writes are rare beside reads (monthly
 reports, quarterly scores), and one version cannot miss a dependency, such as a
 KPI result changing a project page that shows the KPI.
 
+**A new release never serves an older one's pages.** Every key carries the release
+(``release()``: the ``PORTAL_RELEASE`` setting, or a digest of the code, templates,
+translations and static files), so changed templates or rules are seen at once
+after a deploy, while replicas of one release share their entries. The data version
+is one key for all releases: a write on a replica of either release during a rolling
+deploy makes both stale.
+
 **The cache cannot be flooded.** A page is cached under its path and the *known*
 filter parameters its view reads (``@public_page("fy", "department")``), put in
 one order; the view sees only those, so junk parameters (``?utm=…``, ``?x=1``)
@@ -28,7 +35,9 @@ table is bounded in bytes as well as in entries (``BoundedDatabaseCache``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import pickle
 import random
 import re
@@ -107,9 +116,42 @@ def _new_version() -> str:
     return cache.get(VERSION_KEY) or uuid.uuid4().hex
 
 
+# What a release is made of: the files whose change can change a cached page.
+RELEASE_SUFFIXES = (".py", ".html", ".txt", ".mo", ".css", ".js", ".json", ".svg")
+RELEASE_SKIPPED = frozenset(
+    {".git", ".venv", "node_modules", "staticfiles", "media", "backups", "imports"}
+    | {"tests", "bench", "audit", "deploy", "build", "__pycache__", ".ruff_cache"}
+)
+
+
+@functools.cache
+def release() -> str:
+    """The release the running code is: ``PORTAL_RELEASE`` or a digest of its files."""
+    return settings.PORTAL_RELEASE or code_digest(settings.BASE_DIR)
+
+
+def code_digest(root: os.PathLike | str) -> str:
+    """A digest of the contents of the release's files under ``root`` (about 10 ms)."""
+    digest = hashlib.sha256()
+    for folder, folders, files in os.walk(root):
+        folders[:] = sorted(
+            name
+            for name in folders
+            if name not in RELEASE_SKIPPED and not name.endswith(".egg-info")
+        )
+        for name in sorted(files):
+            if name.endswith(RELEASE_SUFFIXES):
+                path = os.path.join(folder, name)
+                digest.update(os.path.relpath(path, root).encode() + b"\x00")
+                with open(path, "rb") as file:
+                    digest.update(hashlib.sha256(file.read()).digest())
+    return digest.hexdigest()[:16]
+
+
 def _key(*parts: object) -> str:
-    """A short cache key of any parts (paths, query strings, Thai text)."""
-    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:40]
+    """A short cache key of any parts (paths, query strings, Thai text), per release."""
+    text = "\x1f".join(map(str, (release(), *parts)))
+    digest = hashlib.sha256(text.encode()).hexdigest()[:40]
     return f"portal:{parts[0]}:{digest}"
 
 

@@ -18,8 +18,16 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from projects.cache import bump_data_version, cached, data_version
+from projects import cache as cache_module
+from projects.cache import (
+    bump_data_version,
+    cached,
+    code_digest,
+    data_version,
+    release,
+)
 from tests.factories import PASSWORD, DepartmentFactory, ProjectFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,6 +109,43 @@ def test_the_public_dashboard_is_served_from_the_cache_until_a_write(
     assert response.status_code == 302
     html = visitor.get(url).content.decode()
     assert "สำนักใหม่" in html
+
+
+@pytest.mark.django_db
+def test_a_new_release_never_serves_what_an_older_one_cached(
+    shared_cache, monkeypatch, django_assert_num_queries
+):
+    """Changed templates or rules are seen at once after a deploy: every key
+    carries the release, while the data version stays one for all releases."""
+    project = ProjectFactory()
+    visitor = Client()
+    url = f"/reports/?fy={project.fiscal_year}"
+    visitor.get(url)
+    with django_assert_num_queries(1):  # served from the cache
+        visitor.get(url)
+    version = data_version()
+    monkeypatch.setattr(cache_module, "release", lambda: "a-newer-release")
+    with CaptureQueriesContext(connection) as rendered:
+        visitor.get(url)
+    assert len(rendered) > 1
+    assert data_version() == version
+    with django_assert_num_queries(1):  # the new release's own copy
+        visitor.get(url)
+
+
+def test_the_release_digest_follows_the_files_a_page_is_made_of(tmp_path):
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.html"
+    page.write_text("<p>หนึ่ง</p>")
+    (tmp_path / "tests").mkdir()
+    before = code_digest(tmp_path)
+    assert code_digest(tmp_path) == before
+    (tmp_path / "tests" / "test_x.py").write_text("assert True")
+    (tmp_path / "notes.md").write_text("not part of a release")
+    assert code_digest(tmp_path) == before
+    page.write_text("<p>สอง</p>")
+    assert code_digest(tmp_path) != before
+    assert release() == release()
 
 
 @pytest.mark.django_db(transaction=True)
