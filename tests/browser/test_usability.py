@@ -50,6 +50,29 @@ def test_whole_menu_shows_at_office_width_without_javascript(
     expect(page.get_by_role("button", name="English")).to_be_visible()
 
 
+def test_an_administrators_english_menu_keeps_every_control_on_screen(
+    live_server, page: Page
+):
+    """The longest menu (an administrator's, in English) wraps its controls onto
+    a second row at 1366 px rather than pushing them past the window's edge."""
+    log_in(page, live_server, UserFactory(is_staff=True, is_superuser=True))
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{live_server.url}/projects/")
+    page.get_by_role("button", name="English").click()
+    expect(
+        page.locator("#main-nav").get_by_role("link", name="Account history")
+    ).to_be_visible()
+    for control in (
+        page.locator("#fy-switch"),
+        page.get_by_role("button", name="Show", exact=True),
+        page.get_by_role("button", name="ไทย"),
+        page.locator(".user-menu > summary"),
+    ):
+        box = control.bounding_box()
+        assert box is not None and box["x"] >= 0
+        assert box["x"] + box["width"] <= 1366, control
+
+
 def test_folded_menu_opens_without_javascript_and_switches_language(
     live_server, no_js_page: Page
 ):
