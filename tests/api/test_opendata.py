@@ -55,6 +55,15 @@ def test_page_lists_years(client, year_data):
     assert "progress_updates.csv" in html
 
 
+def test_every_page_footer_leads_to_open_data_and_the_api_docs(client, year_data):
+    for url in ("/", "/projects/", "/reports/"):
+        html = client.get(url).content.decode()
+        footer = html[html.index("<footer") :]
+        assert '<a href="/open-data/">ข้อมูลเปิด</a>' in footer
+        assert '<a href="/api/docs/">API สำหรับนักพัฒนา</a>' in footer
+    assert client.get("/api/docs/").status_code == 200
+
+
 def test_archive_matches_its_dictionary(client, year_data):
     archive = download(client)
     dictionary = json.loads(archive.read("data-dictionary.json"))
