@@ -322,26 +322,25 @@ class IndicatorEvaluationSerializer(serializers.ModelSerializer):
 # Request bodies of the write API (documentation of what the forms read).
 
 
+def baht(help_text: str) -> serializers.DecimalField:
+    """An optional amount in baht that a report carries (disbursed, committed)."""
+    return serializers.DecimalField(
+        max_digits=15,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text=help_text,
+    )
+
+
 class ProgressUpdateWrite(serializers.Serializer):
     project = serializers.CharField(help_text="Project code, e.g. 21000000-3152.")
     report_date = serializers.DateField(help_text="ISO (2020-09-15) or 15/9/2563.")
     percent = serializers.DecimalField(
         max_digits=5, decimal_places=2, help_text="Cumulative progress, 0 to 100."
     )
-    disbursed = serializers.DecimalField(
-        max_digits=15,
-        decimal_places=2,
-        required=False,
-        allow_null=True,
-        help_text="Cumulative disbursed, baht (optional).",
-    )
-    committed = serializers.DecimalField(
-        max_digits=15,
-        decimal_places=2,
-        required=False,
-        allow_null=True,
-        help_text="Committed, baht (optional).",
-    )
+    disbursed = baht("Cumulative disbursed, baht (optional).")
+    committed = baht("Committed, baht (optional).")
     done = serializers.CharField(required=False, allow_blank=True)
     problems = serializers.CharField(required=False, allow_blank=True)
     obstacles = serializers.CharField(required=False, allow_blank=True)
@@ -357,20 +356,8 @@ class ProgressUpdateChange(serializers.Serializer):
     version = serializers.IntegerField(help_text="The version you read.")
     report_date = serializers.DateField(required=False)
     percent = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
-    disbursed = serializers.DecimalField(
-        max_digits=15,
-        decimal_places=2,
-        required=False,
-        allow_null=True,
-        help_text="Cumulative disbursed, baht (optional).",
-    )
-    committed = serializers.DecimalField(
-        max_digits=15,
-        decimal_places=2,
-        required=False,
-        allow_null=True,
-        help_text="Committed, baht (optional).",
-    )
+    disbursed = baht("Cumulative disbursed, baht (optional).")
+    committed = baht("Committed, baht (optional).")
     done = serializers.CharField(required=False, allow_blank=True)
     problems = serializers.CharField(required=False, allow_blank=True)
     obstacles = serializers.CharField(required=False, allow_blank=True)
