@@ -165,6 +165,20 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             ),
         )
     elif isinstance(exc, exceptions.ValidationError):
+        if isinstance(exc.detail, dict) and exc.detail:
+            # A filter's or parameter's value (django-filter): one entry a field.
+            codes = exc.get_codes()
+            response.data = {
+                "errors": [
+                    error(
+                        _first_code(codes.get(field)),
+                        _("The value of this parameter is not valid."),
+                        str(field),
+                    )
+                    for field in exc.detail
+                ]
+            }
+            return response
         entry = error("invalid", _("The request is not valid."))
     else:
         code, message = next(
@@ -181,6 +195,12 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         entry = error(code, message)
     response.data = {"errors": [entry]}
     return response
+
+
+def _first_code(codes: Any) -> str:
+    while isinstance(codes, list | tuple) and codes:
+        codes = codes[0]
+    return codes if isinstance(codes, str) else "invalid"
 
 
 _TOKEN_MESSAGES = {

@@ -3,8 +3,10 @@ projects and KPIs use their list pages' own forms (``views``)."""
 
 from __future__ import annotations
 
+from django import forms
 from django_filters import rest_framework as filters
 
+from evidence.models import Attachment
 from indicators.models import IndicatorEvaluation, IndicatorResult
 from projects import approval
 from projects.models import (
@@ -87,3 +89,22 @@ class IndicatorEvaluationFilter(IndicatorScoped):
     class Meta:
         model = IndicatorEvaluation
         fields = ["indicator", "fiscal_year", "department", "quarter"]
+
+
+class IdFilter(filters.NumberFilter):
+    """A row's id: a whole number a database key can hold, else a clear 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, min_value=1, max_value=2**63 - 1, **kwargs)
+
+
+class EvidenceFilter(filters.FilterSet):
+    progress_update = IdFilter(field_name="update_id")
+    indicator_result = IdFilter(field_name="result_id")
+    kind = filters.ChoiceFilter(choices=Attachment.Kind.choices)
+
+    class Meta:
+        model = Attachment
+        fields = ["progress_update", "indicator_result", "kind"]

@@ -5,10 +5,11 @@ data; signed-in people their role; an agency system its token's departments."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from rest_framework import permissions
 
 from api.authentication import token_of
+from evidence.models import Attachment
 from projects import access, approval
 from projects.models import Department
 
@@ -50,4 +51,20 @@ def visible(queryset: QuerySet, request, department_path: str) -> QuerySet:
     departments = pending_departments(request).values("pk")
     return queryset.filter(
         Q(status=approval.State.APPROVED) | Q(**{f"{department_path}__in": departments})
+    )
+
+
+def shown_evidence(request) -> QuerySet[Attachment]:
+    """The evidence files the requester sees (``Attachment.shown_to``): every kept
+    file of the departments whose reports they see pending, public files of
+    approved reports and results otherwise."""
+    if not request.user.is_authenticated:
+        return Attachment.objects.shown()
+    return Attachment.objects.shown(pending_departments(request).values("pk"))
+
+
+def evidence_prefetch(request) -> Prefetch:
+    """A report's or result's files the requester sees, as ``shown_evidence``."""
+    return Prefetch(
+        "attachments", queryset=shown_evidence(request), to_attr="shown_evidence"
     )

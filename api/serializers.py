@@ -9,10 +9,12 @@ and the model methods that apply the rules; nothing is computed here.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from evidence.models import Attachment
 from indicators.models import (
     Indicator,
     IndicatorEvaluation,
@@ -180,8 +182,51 @@ class PlanRevisionSerializer(serializers.ModelSerializer):
         ]
 
 
+class EvidenceSerializer(serializers.ModelSerializer):
+    """A photo or document kept as evidence of a progress report or KPI result."""
+
+    progress_update = serializers.IntegerField(
+        source="update_id", read_only=True, allow_null=True
+    )
+    indicator_result = serializers.IntegerField(
+        source="result_id", read_only=True, allow_null=True
+    )
+    file_name = serializers.CharField(source="original_name", read_only=True)
+    public = serializers.BooleanField(source="is_public", read_only=True)
+    url = serializers.SerializerMethodField(help_text="The file itself.")
+    thumbnail_url = serializers.SerializerMethodField(
+        help_text="A photo's 320 px JPEG thumbnail; null for documents."
+    )
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "progress_update",
+            "indicator_result",
+            "kind",
+            "caption",
+            "file_name",
+            "content_type",
+            "size",
+            "public",
+            "uploaded_at",
+            "url",
+            "thumbnail_url",
+        ]
+
+    def get_url(self, attachment: Attachment) -> str:
+        return reverse("api:evidence-file", args=[attachment.pk])
+
+    def get_thumbnail_url(self, attachment: Attachment) -> str | None:
+        if not attachment.thumbnail:
+            return None
+        return reverse("api:evidence-thumbnail", args=[attachment.pk])
+
+
 class ProgressUpdateSerializer(serializers.ModelSerializer):
     project = code_of()
+    evidence = EvidenceSerializer(source="shown_evidence", many=True, read_only=True)
 
     class Meta:
         model = ProgressUpdate
@@ -200,11 +245,13 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
             "submitted_at",
             "created_at",
             "updated_at",
+            "evidence",
         ]
 
 
 class IndicatorResultSerializer(serializers.ModelSerializer):
     indicator = code_of()
+    evidence = EvidenceSerializer(source="shown_evidence", many=True, read_only=True)
 
     class Meta:
         model = IndicatorResult
@@ -219,6 +266,7 @@ class IndicatorResultSerializer(serializers.ModelSerializer):
             "submitted_at",
             "created_at",
             "updated_at",
+            "evidence",
         ]
 
 

@@ -37,6 +37,7 @@ router.register(
     views.IndicatorEvaluationViewSet,
     basename="indicator-evaluation",
 )
+router.register("evidence", views.EvidenceViewSet, basename="evidence")
 
 urlpatterns = [
     path("api/v1/", include(router.urls)),

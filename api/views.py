@@ -12,10 +12,13 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.db.models import Count, Prefetch, QuerySet
+from django.db import models
+from django.db.models import Count, Prefetch, QuerySet, prefetch_related_objects
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, pagination, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
@@ -27,7 +30,9 @@ from rest_framework.response import Response
 from api import filters, serializers
 from api.conditional import ConditionalMixin
 from api.errors import ApiError, error, refuse, validated
-from api.permissions import may_write, visible
+from api.permissions import evidence_prefetch, may_write, shown_evidence, visible
+from evidence import services as evidence_services
+from evidence.models import Attachment
 from indicators import services as indicator_services
 from indicators.forms import IndicatorFilterForm, IndicatorResultForm
 from indicators.models import (
@@ -73,6 +78,20 @@ class ReadViewSet(
 ):
     pagination_class = Pages
     filter_backends = [DjangoFilterBackend]
+
+
+class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadViewSet):
+    """Progress reports and KPI results: read, and written by agency systems.
+    Every answer carries the evidence files the requester sees."""
+
+    http_method_names = ["get", "head", "post", "patch", "options"]
+
+    def get_serializer(self, *args, **kwargs):
+        row = args[0] if args else None
+        if isinstance(row, models.Model) and not hasattr(row, "shown_evidence"):
+            # A row just written: its files as the requester sees them.
+            prefetch_related_objects([row], evidence_prefetch(self.request))
+        return super().get_serializer(*args, **kwargs)
 
 
 def write_schema(write, change, read):
@@ -394,19 +413,18 @@ WRITE_FIELDS = (
     serializers.ProgressUpdateChange,
     serializers.ProgressUpdateSerializer,
 )
-class ProgressUpdateViewSet(
-    mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadViewSet
-):
+class ProgressUpdateViewSet(ReportViewSet):
     """Monthly progress reports. Anonymous visitors see approved ones; the
     department (its staff, approvers, tokens) and evaluators also those pending."""
 
     queryset = ProgressUpdate.objects.all()  # the schema's; get_queryset reads
     serializer_class = serializers.ProgressUpdateSerializer
     filterset_class = filters.ProgressUpdateFilter
-    http_method_names = ["get", "head", "post", "patch", "options"]
 
     def get_queryset(self) -> QuerySet[ProgressUpdate]:
-        queryset = ProgressUpdate.objects.select_related("project")
+        queryset = ProgressUpdate.objects.select_related("project").prefetch_related(
+            evidence_prefetch(self.request)
+        )
         return visible(queryset, self.request, "project__department").order_by(
             "project__code", "report_date", "pk"
         )
@@ -522,18 +540,17 @@ class ProgressUpdateViewSet(
     serializers.ResultChange,
     serializers.IndicatorResultSerializer,
 )
-class IndicatorResultViewSet(
-    mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadViewSet
-):
+class IndicatorResultViewSet(ReportViewSet):
     """KPI results per quarter; visible as progress reports are."""
 
     queryset = IndicatorResult.objects.all()  # the schema's; get_queryset reads
     serializer_class = serializers.IndicatorResultSerializer
     filterset_class = filters.IndicatorResultFilter
-    http_method_names = ["get", "head", "post", "patch", "options"]
 
     def get_queryset(self) -> QuerySet[IndicatorResult]:
-        queryset = IndicatorResult.objects.select_related("indicator")
+        queryset = IndicatorResult.objects.select_related("indicator").prefetch_related(
+            evidence_prefetch(self.request)
+        )
         return visible(queryset, self.request, "indicator__department").order_by(
             "indicator__code", "quarter", "pk"
         )
@@ -639,3 +656,29 @@ class IndicatorResultViewSet(
             )
         )
         return Response(self.get_serializer(saved).data)
+
+
+class EvidenceViewSet(ReadViewSet):
+    """Photos and documents kept as evidence of progress reports and KPI results:
+    the department (its staff, approvers, tokens) and evaluators see every kept
+    file of its reports; everyone else public files of approved ones. Files are
+    attached through the report's page."""
+
+    queryset = Attachment.objects.all()  # the schema's; get_queryset reads
+    serializer_class = serializers.EvidenceSerializer
+    filterset_class = filters.EvidenceFilter
+
+    def get_queryset(self) -> QuerySet[Attachment]:
+        return shown_evidence(self.request)
+
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY, **READ_ERRORS})
+    @action(detail=True, methods=["get"])
+    def file(self, request: Request, pk: str) -> FileResponse:
+        """The file itself, as the portal's evidence link serves it."""
+        return evidence_services.file_response(self.get_object())
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY, **READ_ERRORS})
+    @action(detail=True, methods=["get"])
+    def thumbnail(self, request: Request, pk: str) -> FileResponse:
+        """A photo's 320 px JPEG thumbnail (404 for documents)."""
+        return evidence_services.file_response(self.get_object(), thumbnail=True)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from indicators.models import IndicatorResult
+from projects import approval
 from projects.models import ProgressUpdate
 
 
@@ -43,6 +44,21 @@ class AttachmentQuerySet(models.QuerySet):
     def active(self) -> AttachmentQuerySet:
         """Files not removed, oldest first."""
         return self.filter(removed_at__isnull=True).order_by("uploaded_at", "pk")
+
+    def shown(self, internal_departments=None) -> AttachmentQuerySet:
+        """The files a reader sees, in SQL (``Attachment.shown_to`` row by row):
+        every kept file of the departments in ``internal_departments`` (a query
+        of the departments whose internal audience the reader is; None for
+        none), and public files of approved reports and results otherwise."""
+        seen = Q(visibility=Attachment.Visibility.PUBLIC) & (
+            Q(update__status=approval.State.APPROVED)
+            | Q(result__status=approval.State.APPROVED)
+        )
+        if internal_departments is not None:
+            seen |= Q(update__project__department__in=internal_departments) | Q(
+                result__indicator__department__in=internal_departments
+            )
+        return self.active().filter(seen)
 
     def removed_before(self, moment) -> AttachmentQuerySet:
         """Removed files whose retention ended before ``moment``."""
