@@ -82,16 +82,28 @@ def _forget(request: HttpRequest, token: str) -> None:
     cache.delete(_progress_key(token))
 
 
-def _preview(token: str, stored: dict) -> importing.Preview:
+def _reporter(token: str) -> importing.ProgressCallback:
+    """The progress of the checks and then of the writes of an upload, kept in
+    the cache for the page's progress bar (``import_progress``)."""
     state = {"stage": "", "done": 0, "total": 0}
 
     def progress(stage: str, done: int) -> None:
         if stage == importing.TO_CHECK:
             state["total"] = done
             return
-        state.update(stage=stage, done=done)
+        if stage == importing.TO_WRITE:
+            state.update(stage=importing.COMMIT, done=0, total=done)
+        else:
+            state.update(stage=stage, done=done)
         cache.set(_progress_key(token), state, PROGRESS_TIMEOUT)
 
+    return progress
+
+
+def _preview(
+    token: str, stored: dict, progress: importing.ProgressCallback | None = None
+) -> importing.Preview:
+    progress = progress or _reporter(token)
     with default_storage.open(stored["path"], "rb") as file:
         if stored["kind"] == PLAN:
             return importing.build_plan_preview(file, stored["name"], progress)
@@ -211,7 +223,9 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Check the kept file again and, when it is clean and confirmed, import it."""
     stored = _stored(request, token)
     _check_access(request, stored["kind"], stored["department"])
-    preview = _preview(token, stored)
+    cache.delete(_progress_key(token))  # the preview's counts are done with
+    progress = _reporter(token)
+    preview = _preview(token, stored, progress)
     form = ImportConfirmForm(
         request.POST, warnings=preview.warnings, needs_reason=preview.needs_reason
     )
@@ -224,9 +238,12 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
                 user=request.user,
                 reason=form.cleaned_data.get("reason", ""),
                 confirmed=True,
+                progress=progress,
             )
         else:
-            written = importing.commit_month(preview, user=request.user, confirmed=True)
+            written = importing.commit_month(
+                preview, user=request.user, confirmed=True, progress=progress
+            )
     except importing.ImportRefused as error:
         form.add_error(None, str(error))
         return _render_preview(request, token, stored, preview, form)
@@ -251,7 +268,8 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_safe
 def import_progress(request: HttpRequest, token: str) -> JsonResponse:
-    """How far the preview of an upload has come, for the page's progress bar."""
+    """How far the checks (the preview, or the confirmation's second look) and
+    then the writes of an upload have come, for the page's progress bar."""
     state = cache.get(_progress_key(token)) if _is_token(token) else None
     return JsonResponse(state or {"stage": "", "done": 0})
 
