@@ -828,9 +828,13 @@ class ProjectForm(KnownRowsMixin, forms.ModelForm):
         *args: Any,
         departments: QuerySet,
         strategies: QuerySet | None = None,
+        predecessors: QuerySet | None = None,
         known: KnownRows | None = None,
         **kwargs: Any,
     ) -> None:
+        """``strategies`` and ``predecessors`` (the projects of ``departments``)
+        are the choices' querysets, given by an import that builds them once for
+        every row; ``known``, facts read once for the model's checks."""
         super().__init__(*args, **kwargs)
         self.known = known
         self.fields["department"].queryset = departments
@@ -839,7 +843,8 @@ class ProjectForm(KnownRowsMixin, forms.ModelForm):
             if strategies is None
             else strategies
         )
-        predecessors = Project.objects.filter(department__in=departments)
+        if predecessors is None:
+            predecessors = Project.objects.filter(department__in=departments)
         if self.instance.pk:
             predecessors = predecessors.filter(
                 fiscal_year__lt=self.instance.fiscal_year

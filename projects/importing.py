@@ -674,6 +674,9 @@ class _Lookups:
         self.strategy_rows = ReadOnceQuerySet.read(
             StrategyNode.objects.select_related("parent")
         )
+        self.predecessor_rows = Project.objects.filter(
+            department__in=self.department_rows
+        )
         # What the forms' model checks ask, answered for every row at once: the
         # departments there are, the codes of the file that are taken.
         self.known = KnownRows()
@@ -843,6 +846,7 @@ class _PlanPreviewBuilder:
             instance=existing,
             departments=self.lookups.department_rows,
             strategies=self.lookups.strategy_rows,
+            predecessors=self.lookups.predecessor_rows,
             known=self.lookups.known,
         )
         result = RowResult(self.projects.sheet, number, code, "unchanged")
