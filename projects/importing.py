@@ -24,6 +24,7 @@ in bulk before the rows are checked.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -213,11 +214,17 @@ LIST_SEPARATORS = (",", ";", "\n")
 
 
 def _is_yes(text: str) -> bool:
+    return bool(text) and _header_key(text) in _yes_words()
+
+
+@functools.cache
+def _yes_words() -> frozenset[str]:
+    """The words read as yes: the list's, and "Yes" in Thai and in English."""
     words = set(YES_WORDS)
     for lang in ("th", "en"):
         with override(lang):
             words.add(_header_key(_("Yes")))
-    return _header_key(text) in words
+    return frozenset(words)
 
 
 def _header_key(text: Any) -> str:
