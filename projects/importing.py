@@ -612,9 +612,12 @@ class ReadOnceQuerySet(QuerySet):
         meta = self.model._meta
         try:
             field = meta.pk if name == "pk" else meta.get_field(name)
-            wanted = {str(field.to_python(value)) for value in values}
+            typed = [field.to_python(value) for value in values]
         except (FieldDoesNotExist, ValidationError):
             return None
+        if any(isinstance(value, int) and abs(value) >= 2**31 for value in typed):
+            return None  # beyond a database integer: what it says is its own
+        wanted = {str(value) for value in typed}
         answer = [row for row in self.rows if str(getattr(row, name)) in wanted]
         if not self.complete and len({str(getattr(row, name)) for row in answer}) < len(
             wanted

@@ -95,6 +95,10 @@ def bad_file(department):
         project_row("22000000-1005", department),  # not the department's code
         project_row("21000000-1006", department, **{"Budget (baht)": "-5"}),
         project_row(saved.code, department, **{"Project name (Thai)": "ชื่อใหม่"}),
+        # Beyond any id: the database's answer, whatever it is, on both paths.
+        project_row(
+            "21000000-1007", department, **{"Strategy codes": "99999999999999999999"}
+        ),
     ]
     kpis = [
         kpi_row("2100-1", department, **{"Project codes": saved.code}),
@@ -134,6 +138,7 @@ def test_bulk_fed_checks_give_the_same_errors_as_per_row(department, per_row):
     assert ("Projects", 6, "Fiscal year") in found
     assert ("Projects", 7, "Code") in found  # not the department's code
     assert ("Projects", 8, "Budget (baht)") in found
+    assert ("Projects", 10, "Strategy codes") in found
     assert ("KPIs", 3, "KPI code") in found
     assert ("KPIs", 4, "Department code") in found
     assert ("KPIs", 5, "Project codes") in found
