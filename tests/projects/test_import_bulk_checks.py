@@ -328,9 +328,17 @@ def test_preview_and_commit_queries_do_not_grow_with_rows(
         assert preview.counts["new"] == 2 * count
         with CaptureQueriesContext(connection) as writes:
             importing.commit_plan(preview, user=admin)
+        # The same file again: every row unchanged, checked as few times.
+        with CaptureQueriesContext(connection) as again:
+            preview = preview_of(file_of(department, count, saved))
+        assert preview.counts["unchanged"] == 2 * count
         Project.objects.filter(code__startswith="21000000-1").delete()
         Indicator.objects.all().delete()
-        return len(checks.captured_queries), len(writes.captured_queries)
+        return (
+            len(checks.captured_queries),
+            len(writes.captured_queries),
+            len(again.captured_queries),
+        )
 
     two = queries(2)
     assert queries(7) == two
