@@ -384,15 +384,24 @@ def test_command_prints_progress_of_kpis(department, admin, tmp_path):
     assert Indicator.objects.get().code == "2100-1"
 
 
-def test_page_progress_counts_rows_of_all_to_check(client, department, settings):
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    }
+def test_page_progress_counts_rows_of_all_to_check(client, department, monkeypatch):
     client.force_login(UserFactory(role="evaluator"))
     token = "9" * 32
     file = plan_file(
         [kpi_row("2100-1", department)], [project_row("21000000-1001", department)]
     )
+    states = []
+    build_plan_preview = importing.build_plan_preview
+
+    def watched(*args, **kwargs):
+        preview = build_plan_preview(*args, **kwargs)
+        # What the page's progress bar reads at the end of the checks.
+        states.append(client.get(reverse("projects:import-progress", args=[token])))
+        return preview
+
+    monkeypatch.setattr(importing, "build_plan_preview", watched)
     client.post(reverse("projects:import-plan"), {"file": file, "token": token})
+    assert states[0].json() == {"stage": "indicators", "done": 2, "total": 2}
+    # The preview is on the page: its progress is gone.
     state = client.get(reverse("projects:import-progress", args=[token])).json()
-    assert state == {"stage": "indicators", "done": 2, "total": 2}
+    assert state == {"stage": "", "done": 0}

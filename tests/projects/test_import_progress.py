@@ -1,11 +1,12 @@
 """The confirmation of an import shows how far the writes have come, by the
 same progress the preview's bar reads."""
 
+import threading
+
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
-from projects import importing
+from projects import import_views, importing
 from projects.models import Project
 from tests.factories import DepartmentFactory, UserFactory
 from tests.projects.test_import_plan import project_row, steps_for, xlsx_file
@@ -14,16 +15,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _kept_files_and_cache(settings, tmp_path):
+def _kept_files(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(tmp_path)},
         },
-    }
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     }
 
 
@@ -52,7 +50,15 @@ def test_confirmation_reports_the_writes_to_the_progress_bar(client, monkeypatch
 
         def recorded(stage, done):
             progress(stage, done)
-            seen.append(cache.get(f"import-progress:{token}"))
+            # Read as another request would, by another thread (its own
+            # database connection): seen while the import's transaction is open.
+            states = []
+            reader = threading.Thread(
+                target=lambda: states.append(import_views.progress_state(token))
+            )
+            reader.start()
+            reader.join()
+            seen.append(states[0])
 
         return commit_plan(preview, **{**kwargs, "progress": recorded})
 
