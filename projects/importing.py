@@ -18,7 +18,11 @@ Memory: openpyxl reads the workbook in read-only mode, row by row; a preview
 keeps a small dict per row and the project instances to save, not the forms.
 Queries: what the forms cannot ask for themselves cheaply (departments,
 strategies, existing projects with their steps, projects with reports) is read
-in bulk before the rows are checked.
+in bulk before the rows are checked, and the forms are given it: their choices
+answer from querysets read once (``ReadOnceQuerySet``), their model checks (a
+department exists, a code is not taken, the fiscal-year constraint) from
+``forms.KnownRows``, with the same rules and messages. A file asks the same
+number of queries whatever its number of rows (a test pins it).
 """
 
 from __future__ import annotations
