@@ -24,4 +24,5 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input
 RUN useradd --system --home /app portal && chown -R portal /app
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "bmaproj.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# --timeout 120 as the proxy's read timeout: a big plan import is one long request.
+CMD ["gunicorn", "bmaproj.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--access-logfile", "-"]

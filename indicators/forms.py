@@ -16,6 +16,8 @@ from projects.forms import (
     ConfirmWarningsForm,
     EvaluationVersionField,
     FiscalYearField,
+    KnownRows,
+    KnownRowsMixin,
     QueryFilterForm,
     check_quarter_started,
 )
@@ -229,7 +231,7 @@ REASON_MESSAGE = _(
 )
 
 
-class IndicatorForm(forms.ModelForm):
+class IndicatorForm(KnownRowsMixin, forms.ModelForm):
     """A KPI, as the admin and the annual plan import write it; a new target on a
     KPI with results needs a reason (``services.check_indicator``)."""
 
@@ -267,8 +269,12 @@ class IndicatorForm(forms.ModelForm):
             "projects",
         ]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, known: KnownRows | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # Given by an import: checked against facts read once for the file.
+        self.known = known
         if self.instance.pk:
             self.fields["seen_version"].initial = self.instance.version
 

@@ -7,7 +7,10 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import connection, router
+from django.db.models import CheckConstraint, F, ForeignKey, Model, Q, QuerySet
+from django.forms.models import InlineForeignKeyField, construct_instance
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -558,7 +561,231 @@ class StrategyChoiceField(forms.ModelMultipleChoiceField):
             ) from None
 
 
-class ProjectForm(forms.ModelForm):
+class KnownRows:
+    """Facts about the database read once for many rows (an import's file), so
+    that a model form checks each row against them instead of asking the
+    database three or four times a row.
+
+    The rules stay the model's own, with the same messages: a foreign key names
+    an existing row (``ForeignKey.validate``), a unique field's value is not taken
+    by another row (``Model.validate_unique``), the check constraints hold
+    (``Model.validate_constraints``). Only where the answer comes from changes:
+
+    - ``rows(model, pks)``: every row of the model was read; a foreign key to a
+      pk that is not among them names no row.
+    - ``taken(model, field, asked, holders)``: the values ``asked`` were looked
+      up; ``holders`` maps those in use to the pk of the row holding each. A
+      value not asked is looked up in the database as without the facts.
+    - A check constraint's answer is kept by the values of the fields it reads,
+      so a file of one fiscal year asks the database once, not once a row.
+    """
+
+    def __init__(self) -> None:
+        self._pks: dict[type[Model], set] = {}
+        self._taken: dict[tuple[type[Model], str], tuple[set, dict]] = {}
+        self._checks: dict[tuple, ValidationError | None] = {}
+
+    def rows(self, model: type[Model], pks) -> None:
+        self._pks[model] = set(pks)
+
+    def taken(self, model: type[Model], field: str, asked, holders: dict) -> None:
+        self._taken[(model, field)] = (set(asked), dict(holders))
+
+    def _knows_key(self, field) -> bool:
+        remote = field.remote_field
+        return (
+            isinstance(field, ForeignKey)
+            and remote.model in self._pks
+            and remote.field_name == remote.model._meta.pk.name
+            and not field.get_limit_choices_to()
+        )
+
+    def full_clean(self, instance: Model, exclude: set[str]) -> None:
+        """``Model.full_clean(exclude, validate_unique=False)`` from the facts."""
+        errors: dict = {}
+        exclude = set(exclude)
+        try:
+            self._clean_fields(instance, exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        try:
+            instance.clean()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        exclude |= {name for name in errors if name != NON_FIELD_ERRORS}
+        try:
+            self.validate_constraints(instance, exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_fields(self, instance: Model, exclude: set[str]) -> None:
+        """``Model.clean_fields``; a known foreign key's row found in the facts."""
+        fields = instance._meta.fields
+        keys = {f.name for f in fields if f.name not in exclude and self._knows_key(f)}
+        errors = {}
+        try:
+            instance.clean_fields(exclude=exclude | keys)
+        except ValidationError as error:
+            errors = error.error_dict
+        for field in fields:
+            if field.name not in keys:
+                continue
+            value = getattr(instance, field.attname)
+            if field.blank and value in field.empty_values:
+                continue
+            try:
+                value = field.to_python(value)
+                # The field's own checks (null, blank), without the query.
+                super(ForeignKey, field).validate(value, instance)
+                if value is not None and value not in self._pks[field.related_model]:
+                    raise ValidationError(
+                        field.error_messages["invalid"],
+                        code="invalid",
+                        params={
+                            "model": field.related_model._meta.verbose_name,
+                            "pk": value,
+                            "field": field.remote_field.field_name,
+                            "value": value,
+                        },
+                    )
+                field.run_validators(value)
+                setattr(instance, field.attname, value)
+            except ValidationError as error:
+                errors[field.name] = error.error_list
+        if errors:
+            # In the order of the model's fields, as clean_fields gives them.
+            order = [f.name for f in fields]
+            raise ValidationError(
+                dict(sorted(errors.items(), key=lambda item: order.index(item[0])))
+            )
+
+    def validate_constraints(self, instance: Model, exclude: set[str]) -> None:
+        """``Model.validate_constraints``; a check constraint asked once for the
+        same values of the fields it reads."""
+        errors: dict = {}
+        for model_class, constraints in instance.get_constraints():
+            for constraint in constraints:
+                try:
+                    self._validate(constraint, model_class, instance, exclude)
+                except ValidationError as error:
+                    if (
+                        getattr(error, "code", None) == "unique"
+                        and len(constraint.fields) == 1
+                    ):
+                        errors.setdefault(constraint.fields[0], []).append(error)
+                    else:
+                        errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _validate(self, constraint, model_class, instance: Model, exclude) -> None:
+        key = None
+        if isinstance(constraint, CheckConstraint):
+            names = sorted(Q(constraint.condition).referenced_base_fields)
+            key = (
+                constraint.name,
+                model_class,
+                tuple(
+                    None
+                    if name in exclude
+                    else getattr(instance, model_class._meta.get_field(name).attname)
+                    for name in names
+                ),
+                tuple(name in exclude for name in names),
+            )
+            try:
+                hash(key)
+            except TypeError:
+                key = None
+        if key is not None and key in self._checks:
+            if self._checks[key] is not None:
+                raise self._checks[key]
+            return
+        try:
+            constraint.validate(
+                model_class,
+                instance,
+                exclude=exclude,
+                using=router.db_for_write(instance.__class__, instance=instance),
+            )
+        except ValidationError as error:
+            if key is not None:
+                self._checks[key] = error
+            raise
+        if key is not None:
+            self._checks[key] = None
+
+    def validate_unique(self, instance: Model, exclude: set[str]) -> None:
+        """``Model.validate_unique``; a value the facts looked up answered from them."""
+        unique_checks, date_checks = instance._get_unique_checks(exclude=exclude)
+        errors: dict = {}
+        asked = []
+        for model_class, check in unique_checks:
+            facts = self._taken.get((model_class, check[0]))
+            field = instance._meta.get_field(check[0])
+            value = getattr(instance, field.attname)
+            if len(check) != 1 or facts is None or value not in facts[0]:
+                asked.append((model_class, check))
+                continue
+            if value is None or (
+                value == "" and connection.features.interprets_empty_strings_as_nulls
+            ):
+                continue
+            holder = facts[1].get(value)
+            if holder is not None and (instance._state.adding or holder != instance.pk):
+                errors.setdefault(check[0], []).append(
+                    instance.unique_error_message(model_class, check)
+                )
+        for name, messages in instance._perform_unique_checks(asked).items():
+            errors.setdefault(name, []).extend(messages)
+        for name, messages in instance._perform_date_checks(date_checks).items():
+            errors.setdefault(name, []).extend(messages)
+        if errors:
+            raise ValidationError(errors)
+
+
+class KnownRowsMixin:
+    """A model form checked against ``KnownRows`` when it is given them
+    (``known=``); without them, exactly Django's ModelForm checks."""
+
+    known: KnownRows | None = None
+
+    def _post_clean(self) -> None:
+        if self.known is None:
+            super()._post_clean()
+            return
+        # ModelForm._post_clean, the model's checks answered by the facts.
+        opts = self._meta
+        exclude = self._get_validation_exclusions()
+        for name, field in self.fields.items():
+            if isinstance(field, InlineForeignKeyField):
+                exclude.add(name)
+        try:
+            self.instance = construct_instance(
+                self, self.instance, opts.fields, opts.exclude
+            )
+        except ValidationError as error:
+            self._update_errors(error)
+        try:
+            self.known.full_clean(self.instance, exclude)
+        except ValidationError as error:
+            self._update_errors(error)
+        if self._validate_unique:
+            self.validate_unique()
+
+    def validate_unique(self) -> None:
+        if self.known is None:
+            super().validate_unique()
+            return
+        try:
+            self.known.validate_unique(self.instance, self._get_validation_exclusions())
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+class ProjectForm(KnownRowsMixin, forms.ModelForm):
     """A project's own data, written by staff of its department."""
 
     class Meta:
@@ -596,13 +823,28 @@ class ProjectForm(forms.ModelForm):
             "strategies": _("Hold Ctrl (or ⌘) to choose more than one."),
         }
 
-    def __init__(self, *args: Any, departments: QuerySet, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        departments: QuerySet,
+        strategies: QuerySet | None = None,
+        predecessors: QuerySet | None = None,
+        known: KnownRows | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``strategies`` and ``predecessors`` (the projects of ``departments``)
+        are the choices' querysets, given by an import that builds them once for
+        every row; ``known``, facts read once for the model's checks."""
         super().__init__(*args, **kwargs)
+        self.known = known
         self.fields["department"].queryset = departments
-        self.fields["strategies"].queryset = StrategyNode.objects.select_related(
-            "parent"
+        self.fields["strategies"].queryset = (
+            StrategyNode.objects.select_related("parent")
+            if strategies is None
+            else strategies
         )
-        predecessors = Project.objects.filter(department__in=departments)
+        if predecessors is None:
+            predecessors = Project.objects.filter(department__in=departments)
         if self.instance.pk:
             predecessors = predecessors.filter(
                 fiscal_year__lt=self.instance.fiscal_year

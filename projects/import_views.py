@@ -9,6 +9,7 @@ checked again, imported, then deleted.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from pathlib import PurePath
@@ -16,8 +17,8 @@ from pathlib import PurePath
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,7 +39,6 @@ from projects.models import Department
 SESSION_KEY = "imports"
 PLAN, MONTH = "plan", "month"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PROGRESS_TIMEOUT = 60 * 60
 
 
 class FiscalYearForm(forms.Form):
@@ -58,12 +58,39 @@ def _check_access(request: HttpRequest, kind: str, department: str | None) -> No
         raise PermissionDenied
 
 
-def _progress_key(token: str) -> str:
-    return f"import-progress:{token}"
+def _progress_path(token: str) -> str:
+    return f"imports/{token}.progress.json"
+
+
+def progress_state(token: str) -> dict | None:
+    """How far the checks or the writes of an upload have come, or None."""
+    if not _is_token(token):
+        return None
+    try:
+        with default_storage.open(_progress_path(token), "rb") as file:
+            state = json.loads(file.read())
+    except (OSError, ValueError):  # not yet written, or being written
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def _save_progress(token: str, state: dict) -> None:
+    """Keep the progress beside the kept file, in the default storage: every
+    replica reads it, and it is seen at once even while the import's writes are
+    in their transaction (the database cache would show them only at the end)."""
+    path = _progress_path(token)
+    if default_storage.exists(path):
+        default_storage.delete(path)
+    default_storage.save(path, ContentFile(json.dumps(state).encode()))
+
+
+def _forget_progress(token: str) -> None:
+    if default_storage.exists(_progress_path(token)):
+        default_storage.delete(_progress_path(token))
 
 
 def _is_token(token: str) -> bool:
-    """Upload tokens are 32 hex digits; nothing else reaches the cache."""
+    """Upload tokens are 32 hex digits; nothing else names a kept file."""
     return re.fullmatch(r"[0-9a-f]{32}", token) is not None
 
 
@@ -79,19 +106,31 @@ def _forget(request: HttpRequest, token: str) -> None:
     request.session.modified = True
     if stored and default_storage.exists(stored["path"]):
         default_storage.delete(stored["path"])
-    cache.delete(_progress_key(token))
+    _forget_progress(token)
 
 
-def _preview(token: str, stored: dict) -> importing.Preview:
+def _reporter(token: str) -> importing.ProgressCallback:
+    """The progress of the checks and then of the writes of an upload, kept for
+    the page's progress bar (``import_progress``)."""
     state = {"stage": "", "done": 0, "total": 0}
 
     def progress(stage: str, done: int) -> None:
         if stage == importing.TO_CHECK:
             state["total"] = done
             return
-        state.update(stage=stage, done=done)
-        cache.set(_progress_key(token), state, PROGRESS_TIMEOUT)
+        if stage == importing.TO_WRITE:
+            state.update(stage=importing.COMMIT, done=0, total=done)
+        else:
+            state.update(stage=stage, done=done)
+        _save_progress(token, state)
 
+    return progress
+
+
+def _preview(
+    token: str, stored: dict, progress: importing.ProgressCallback | None = None
+) -> importing.Preview:
+    progress = progress or _reporter(token)
     with default_storage.open(stored["path"], "rb") as file:
         if stored["kind"] == PLAN:
             return importing.build_plan_preview(file, stored["name"], progress)
@@ -159,6 +198,8 @@ def _upload_page(
             form.add_error("file", str(error))
         else:
             return _render_preview(request, token, stored, preview)
+        finally:
+            _forget_progress(token)  # the page has its answer
     if kind == PLAN:
         template_url = reverse("projects:import-plan-template")
     else:
@@ -211,7 +252,15 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Check the kept file again and, when it is clean and confirmed, import it."""
     stored = _stored(request, token)
     _check_access(request, stored["kind"], stored["department"])
-    preview = _preview(token, stored)
+    try:
+        return _confirm(request, token, stored)
+    finally:
+        _forget_progress(token)  # the page has its answer
+
+
+def _confirm(request: HttpRequest, token: str, stored: dict) -> HttpResponse:
+    progress = _reporter(token)
+    preview = _preview(token, stored, progress)
     form = ImportConfirmForm(
         request.POST, warnings=preview.warnings, needs_reason=preview.needs_reason
     )
@@ -224,9 +273,12 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
                 user=request.user,
                 reason=form.cleaned_data.get("reason", ""),
                 confirmed=True,
+                progress=progress,
             )
         else:
-            written = importing.commit_month(preview, user=request.user, confirmed=True)
+            written = importing.commit_month(
+                preview, user=request.user, confirmed=True, progress=progress
+            )
     except importing.ImportRefused as error:
         form.add_error(None, str(error))
         return _render_preview(request, token, stored, preview, form)
@@ -251,8 +303,9 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_safe
 def import_progress(request: HttpRequest, token: str) -> JsonResponse:
-    """How far the preview of an upload has come, for the page's progress bar."""
-    state = cache.get(_progress_key(token)) if _is_token(token) else None
+    """How far the checks (the preview, or the confirmation's second look) and
+    then the writes of an upload have come, for the page's progress bar."""
+    state = progress_state(token)
     return JsonResponse(state or {"stage": "", "done": 0})
 
 

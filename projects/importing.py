@@ -18,21 +18,27 @@ Memory: openpyxl reads the workbook in read-only mode, row by row; a preview
 keeps a small dict per row and the project instances to save, not the forms.
 Queries: what the forms cannot ask for themselves cheaply (departments,
 strategies, existing projects with their steps, projects with reports) is read
-in bulk before the rows are checked.
+in bulk before the rows are checked, and the forms are given it: their choices
+answer from querysets read once (``ReadOnceQuerySet``), their model checks (a
+department exists, a code is not taken, the fiscal-year constraint) from
+``forms.KnownRows``, with the same rules and messages. A file asks the same
+number of queries whatever its number of rows (a test pins it).
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, BinaryIO
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils.text import capfirst
@@ -47,7 +53,7 @@ from indicators import services as indicator_services
 from indicators.forms import IndicatorForm, IndicatorResultForm
 from indicators.models import Indicator, IndicatorResult
 from projects import access, services, thaicalendar
-from projects.forms import PlanFormSet, ProgressUpdateForm, ProjectForm
+from projects.forms import KnownRows, PlanFormSet, ProgressUpdateForm, ProjectForm
 from projects.models import (
     Department,
     PlanStep,
@@ -60,6 +66,8 @@ from projects.text import normalize_text
 CHUNK = 500
 PROGRESS_EVERY = 1000
 TO_CHECK = "to check"  # the progress stage that gives the number of rows to check
+TO_WRITE = "to write"  # the progress stage that gives the number of rows to write
+COMMIT = "commit"  # the progress stage of the writes
 COMMENT = "#"
 MAX_SHOWN_ROWS = 500
 REASON_LENGTH = 100  # simple-history's history_change_reason
@@ -210,11 +218,17 @@ LIST_SEPARATORS = (",", ";", "\n")
 
 
 def _is_yes(text: str) -> bool:
+    return bool(text) and _header_key(text) in _yes_words()
+
+
+@functools.cache
+def _yes_words() -> frozenset[str]:
+    """The words read as yes: the list's, and "Yes" in Thai and in English."""
     words = set(YES_WORDS)
     for lang in ("th", "en"):
         with override(lang):
             words.add(_header_key(_("Yes")))
-    return _header_key(text) in words
+    return frozenset(words)
 
 
 def _header_key(text: Any) -> str:
@@ -538,14 +552,23 @@ def _show(value: Any) -> str:
 
 
 class ReadOnceQuerySet(QuerySet):
-    """A queryset read once for the whole file: ``get(<field>=…)`` by one field,
-    which a form's choice field asks for each row, answers from its rows without
-    a query. Any filter makes an ordinary queryset again."""
+    """A queryset read once for the whole file, whose questions a form's choice
+    field asks for each row are answered from its rows without a query:
+    ``get(<field>=…)`` by one field (a ModelChoiceField), and ``filter(<field>__in=…)``
+    by one field and ``none()`` (a ModelMultipleChoiceField), which give a
+    queryset whose rows are those. Any other filter makes an ordinary queryset
+    again; the query of each is the one the database would be asked.
+
+    ``read(queryset)`` reads all its rows. ``some(queryset, rows)`` holds only
+    some of them (those the file names): a question about a row it does not hold
+    is asked of the database."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rows: list | None = None
+        self.complete = True  # the rows are all of the queryset's
         self.by_field: dict[str, dict[str, Any]] = {}
+        self.answer: list | None = None  # the rows of a filter answered from rows
 
     @classmethod
     def read(cls, queryset: QuerySet) -> ReadOnceQuerySet:
@@ -553,27 +576,84 @@ class ReadOnceQuerySet(QuerySet):
         rows.rows = list(rows)
         return rows
 
+    @classmethod
+    def some(cls, queryset: QuerySet, rows: Iterable) -> ReadOnceQuerySet:
+        """The queryset, answered from the given rows of it (read beforehand)."""
+        some = cls(model=queryset.model, query=queryset.query.chain())
+        some.rows = list(rows)
+        some.complete = False
+        return some
+
     def _clone(self) -> ReadOnceQuerySet:
         clone = super()._clone()
         clone.rows = self.rows
+        clone.complete = self.complete
         clone.by_field = self.by_field  # shared: filled once, by any clone
         return clone
 
+    def _rows_by(self, name: str) -> dict[str, Any]:
+        if name not in self.by_field:
+            self.by_field[name] = {str(getattr(row, name)): row for row in self.rows}
+        return self.by_field[name]
+
     def _filter_or_exclude(self, negate, args, kwargs) -> QuerySet:
+        # The query is built as ever: a value of the wrong type raises as ever.
         clone = super()._filter_or_exclude(negate, args, kwargs)
+        answer = None
+        if self.rows is not None and not negate and not args and len(kwargs) == 1:
+            ((lookup, values),) = kwargs.items()
+            name, _sep, operator = lookup.partition("__")
+            if operator == "in" and isinstance(values, set | frozenset | list | tuple):
+                answer = self._answer(name, values)
         clone.rows = None
         clone.by_field = {}
+        clone.answer = answer
         return clone
+
+    def _answer(self, name: str, values) -> list | None:
+        """The rows whose field holds one of the values, in the rows' order; None
+        when a value is not one the field can hold (the database then says)."""
+        meta = self.model._meta
+        try:
+            field = meta.pk if name == "pk" else meta.get_field(name)
+            typed = [field.to_python(value) for value in values]
+        except (FieldDoesNotExist, ValidationError):
+            return None
+        if any(isinstance(value, int) and abs(value) >= 2**31 for value in typed):
+            return None  # beyond a database integer: what it says is its own
+        wanted = {str(value) for value in typed}
+        answer = [row for row in self.rows if str(getattr(row, name)) in wanted]
+        if not self.complete and len({str(getattr(row, name)) for row in answer}) < len(
+            wanted
+        ):
+            return None  # a row not read: the database says
+        return answer
+
+    def none(self) -> QuerySet:
+        clone = super().none()
+        clone.rows = None
+        clone.by_field = {}
+        clone.answer = []
+        return clone
+
+    def _fetch_all(self) -> None:
+        if (
+            self._result_cache is None
+            and self.answer is not None
+            and not self._prefetch_related_lookups
+        ):
+            self._result_cache = list(self.answer)
+        super()._fetch_all()
 
     def get(self, *args: Any, **kwargs: Any) -> Any:
         if self.rows is None or args or len(kwargs) != 1:
             return super().get(*args, **kwargs)
         ((name, value),) = kwargs.items()
-        if name not in self.by_field:
-            self.by_field[name] = {str(getattr(row, name)): row for row in self.rows}
         try:
-            return self.by_field[name][str(value)]
+            return self._rows_by(name)[str(value)]
         except KeyError:
+            if not self.complete:
+                return super().get(*args, **kwargs)
             raise self.model.DoesNotExist from None
 
 
@@ -605,6 +685,22 @@ class _Lookups:
                 .values_list("project_id", flat=True)
                 .distinct()
             )
+        self.strategy_rows = ReadOnceQuerySet.read(
+            StrategyNode.objects.select_related("parent")
+        )
+        self.predecessor_rows = Project.objects.filter(
+            department__in=self.department_rows
+        )
+        # What the forms' model checks ask, answered for every row at once: the
+        # departments there are, the codes of the file that are taken.
+        self.known = KnownRows()
+        self.known.rows(Department, self.department_codes)
+        self.known.taken(
+            Project,
+            "code",
+            codes,
+            {code: project.pk for code, project in self.projects.items()},
+        )
         self.predecessors: dict[str, Project] = {}
         self._locked: dict[tuple[int, int], set[int]] = {}
         self._closed: dict[int, access.Lock | None] = {}
@@ -763,6 +859,9 @@ class _PlanPreviewBuilder:
             self._form_data(values, existing),
             instance=existing,
             departments=self.lookups.department_rows,
+            strategies=self.lookups.strategy_rows,
+            predecessors=self.lookups.predecessor_rows,
+            known=self.lookups.known,
         )
         result = RowResult(self.projects.sheet, number, code, "unchanged")
         if not form.is_valid():
@@ -991,12 +1090,27 @@ class _IndicatorPreviewBuilder:
                 self.indicators[indicator.code] = indicator
                 for project in indicator.projects.all():
                     self.project_codes[project.pk] = project.code
+        lookups.known.taken(
+            Indicator,
+            "code",
+            codes,
+            {code: indicator.pk for code, indicator in self.indicators.items()},
+        )
+        # The projects the KPIs link, for the form's choice of projects.
+        rows: dict[int, Project] = {}
         for chunk in _chunks(linked):
-            for pk, code in Project.objects.filter(code__in=chunk).values_list(
-                "pk", "code"
-            ):
-                self.project_ids[code] = pk
-                self.project_codes[pk] = code
+            for project in Project.objects.filter(code__in=chunk):
+                self.project_ids[project.code] = project.pk
+                self.project_codes[project.pk] = project.code
+                rows[project.pk] = project
+        for chunk in _chunks(set(self.project_codes) - set(rows)):
+            rows.update(
+                (project.pk, project)
+                for project in Project.objects.filter(pk__in=chunk)
+            )
+        self.project_rows = ReadOnceQuerySet.some(
+            IndicatorForm.base_fields["projects"].queryset, rows.values()
+        )
 
     def issue(self, row: int, key: str, message: str, severity: str = "error"):
         column = _label(INDICATOR_COLUMNS, key) if key else ""
@@ -1071,8 +1185,9 @@ class _IndicatorPreviewBuilder:
         self.preview.rows.append(result)
         existing = self.indicators.get(code)
         data, pending = self._form_data(values, existing)
-        form = IndicatorForm(data, instance=existing)
+        form = IndicatorForm(data, instance=existing, known=self.lookups.known)
         form.fields["department"].queryset = self.lookups.department_rows
+        form.fields["projects"].queryset = self.project_rows
         valid = form.is_valid()
         errors = form.errors.as_data()
         revising = any(error.code == "reason" for error in errors.get("reason", []))
@@ -1230,6 +1345,7 @@ def commit_plan(
     if preview.needs_reason and not reason.strip():
         raise services.ReasonRequiredError
     progress = progress or (lambda stage, done: None)
+    progress(TO_WRITE, len(preview.writes))
     # New projects are created in bulk; changes of saved ones and KPIs one by one.
     new = [write for write in preview.writes if _is_new_project(write)]
     others = [write for write in preview.writes if not _is_new_project(write)]
@@ -1258,7 +1374,7 @@ def commit_plan(
                         "error": str(error) or _("a project with this code exists"),
                     }
                 ) from error
-            progress("commit", start + len(chunk))
+            progress(COMMIT, start + len(chunk))
         new_indicators = [write for write in others if _is_new_indicator(write)]
         others = [write for write in others if not _is_new_indicator(write)]
         _create_indicators(new_indicators, user)
@@ -1284,8 +1400,8 @@ def commit_plan(
                     }
                 ) from error
             if done % PROGRESS_EVERY == 0:
-                progress("commit", done)
-    progress("commit", len(preview.writes))
+                progress(COMMIT, done)
+    progress(COMMIT, len(preview.writes))
     return len(preview.writes)
 
 
@@ -1839,6 +1955,7 @@ def commit_month(
     if preview.warnings and not confirmed:
         raise ImportRefused(_("Please check the warnings and confirm before saving."))
     progress = progress or (lambda stage, done: None)
+    progress(TO_WRITE, len(preview.writes))
     with transaction.atomic(), services.change_reason(change_reason(preview.filename)):
         for done, write in enumerate(preview.writes, start=1):
             try:
@@ -1872,7 +1989,7 @@ def commit_month(
                     }
                 ) from error
             if done % PROGRESS_EVERY == 0:
-                progress("commit", done)
+                progress(COMMIT, done)
     return len(preview.writes)
 
 

@@ -1,4 +1,5 @@
-// The import page: while the server checks an uploaded file, show how far it got.
+// The import pages: while the server checks an uploaded file (the upload), or
+// checks it again and saves it (the confirmation), show how far it got.
 (function () {
   "use strict";
   const form = document.querySelector(".import-form");
@@ -16,19 +17,22 @@
       fetch(form.dataset.progressUrl, { credentials: "same-origin" })
         .then(function (response) { return response.json(); })
         .then(function (state) {
-          if (!state.done) {
+          if (!state.done && state.stage !== "commit") {
             return;
           }
+          // The writes after the checks have a label of their own.
+          const words = state.stage === "commit" && form.dataset.commitLabel
+            ? form.dataset.commitLabel : label;
           if (state.total) {
-            // Rows checked of all the file's rows: a bar that fills.
+            // Rows checked (or saved) of all of them: a bar that fills.
             const percent = Math.min(100, Math.round((100 * state.done) / state.total));
             bar.classList.remove("progress-bar-animated");
             bar.style.width = percent + "%";
             bar.parentElement.setAttribute("aria-valuenow", String(percent));
-            text.textContent = label + " " + state.done.toLocaleString() + " / " +
+            text.textContent = words + " " + state.done.toLocaleString() + " / " +
               state.total.toLocaleString() + " (" + percent + "%)";
           } else {
-            text.textContent = label + " " + state.done.toLocaleString();
+            text.textContent = words + " " + state.done.toLocaleString();
           }
         })
         .catch(function () {});

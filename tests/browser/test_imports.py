@@ -120,3 +120,36 @@ def test_kpis_with_a_revised_target_need_the_reason(
     indicator.refresh_from_db()
     assert indicator.target == Decimal(80)
     assert Indicator.objects.get(code="2100-2").projects.count() == 0
+
+
+def test_confirmation_shows_the_progress_of_the_writes(
+    live_server, page: Page, kept_files, tmp_path
+):
+    department = DepartmentFactory(code="21000000")
+    log_in(page, live_server, UserFactory(role="evaluator"))
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(xlsx_file([project_row("21000000-1001", department)]).read())
+    page.goto(f"{live_server.url}/imports/plan/")
+    page.set_input_files("input[type=file]", str(path))
+    page.get_by_role("button", name="ตรวจสอบไฟล์").click()
+    expect(page.locator('[data-count="new"]')).to_have_text("1")
+    progress = page.locator(".import-form .import-progress")
+    expect(progress).to_be_hidden()
+    # A long import: the confirmation is still being written, half of it done
+    # (the page stays, as it does while the server writes).
+    page.evaluate(
+        "document.querySelector('.import-form')"
+        ".addEventListener('submit', (event) => event.preventDefault())"
+    )
+    page.route(
+        "**/progress/",
+        lambda route: route.fulfill(
+            json={"stage": "commit", "done": 1000, "total": 2000}
+        ),
+    )
+    page.get_by_test_id("confirm-import").click()
+    expect(progress).to_be_visible()
+    expect(progress).to_contain_text("กำลังบันทึกแถว…")
+    expect(progress).to_contain_text("(50%)")
+    expect(progress.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "50")
+    expect(page.get_by_test_id("confirm-import")).to_be_disabled()
