@@ -448,7 +448,6 @@ def write_project_score(city) -> None:
 def write_kpi_score(city) -> None:
     from indicators.models import EvaluationCriterion
     from projects import evaluations
-
     from projects.cache import bump_data_version
 
     # A new criterion adds a column to every KPI table of the year: as the admin
