@@ -10,9 +10,7 @@ from projects.models import Project
 
 
 def _fiscal_years(current: int) -> list[int]:
-    # Projects are made, moved and deleted by writes that are not scoped: the
-    # years follow the base version, not every report.
-    years = cached("fiscal-years", _stored_fiscal_years, scope=())
+    years = cached("fiscal-years", _stored_fiscal_years)
     return sorted(set(years) | {current}, reverse=True)
 
 

@@ -965,7 +965,8 @@ def _overview_pieces(
 ) -> dict[int, dict]:
     """Each department's part of the overview, in four queries for any number of
     departments: its summary (None without projects), its ten projects most behind
-    plan, its ten latest published reports and its number of KPIs."""
+    plan as (gap, code, pk), its ten latest published reports as (date, pk), and
+    its number of KPIs. Plain values: a part is read from the cache often."""
     projects = (
         Project.objects.for_fiscal_year(fiscal_year)
         .filter(department__in=department_ids)
@@ -973,34 +974,28 @@ def _overview_pieces(
     )
     _summary, department_rows = projects.progress_breakdown()
     pieces: dict[int, dict] = {
-        pk: {"summary": None, "behind": [], "latest_updates": [], "indicators": 0}
+        pk: {"summary": None, "behind": [], "latest": [], "indicators": 0}
         for pk in department_ids
     }
     for row in department_rows:
         pieces[row["department"]]["summary"] = row
-    behind = (
+    # Narrow rows: a query of the project objects with every progress
+    # annotation costs more to build than to run.
+    for pk, department, code, gap in (
         projects.filter(status=progress.Status.BEHIND)
-        .select_related("department")
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=F("department"),
-                order_by=[F("gap").asc(), F("code").asc()],
-            )
-        )
-        .filter(rank__lte=OVERVIEW_ROWS)
-        .order_by("gap", "code")
-    )
-    for project in behind:
-        pieces[project.department_id]["behind"].append(project)
-    latest = (
+        .order_by()
+        .values_list("pk", "department", "code", "gap")
+    ):
+        pieces[department]["behind"].append((gap, code, pk))
+    for piece in pieces.values():
+        piece["behind"] = sorted(piece["behind"])[:OVERVIEW_ROWS]
+    for report_date, pk, department in (
         ProgressUpdate.objects.published()
         .filter(
             project__fiscal_year=fiscal_year,
             project__department__in=department_ids,
             report_date__lte=on,
         )
-        .select_related("project__department")
         .annotate(
             rank=Window(
                 RowNumber(),
@@ -1009,10 +1004,9 @@ def _overview_pieces(
             )
         )
         .filter(rank__lte=OVERVIEW_ROWS)
-        .order_by("-report_date", "-pk")
-    )
-    for update in latest:
-        pieces[update.project.department_id]["latest_updates"].append(update)
+        .values_list("report_date", "pk", "project__department")
+    ):
+        pieces[department]["latest"].append((report_date, pk))
     for department, count in (
         Indicator.objects.for_fiscal_year(fiscal_year)
         .filter(department__in=department_ids)
@@ -1040,8 +1034,8 @@ def _overview_figures(fiscal_year: int, on: date) -> dict:
         {pk: department_scope(pk) for pk in departments},
         fiscal_year,
         on,
-    ).items()
-    rows = [piece["summary"] for _pk, piece in pieces if piece["summary"]]
+    ).values()
+    rows = [piece["summary"] for piece in pieces if piece["summary"]]
     summary = combine_summaries(rows)
     by_department = sorted(
         (
@@ -1054,22 +1048,35 @@ def _overview_figures(fiscal_year: int, on: date) -> dict:
         ),
         key=lambda row: (row["actual"] or 0, row["code"]),
     )
+    gaps = {
+        pk: gap
+        for gap, _code, pk in sorted(
+            row for piece in pieces for row in piece["behind"]
+        )[:OVERVIEW_ROWS]
+    }
     behind = sorted(
-        (project for _pk, piece in pieces for project in piece["behind"]),
-        key=lambda project: (project.gap, project.code),
-    )[:OVERVIEW_ROWS]
+        Project.objects.select_related("department").filter(pk__in=gaps),
+        key=lambda project: (gaps[project.pk], project.code),
+    )
+    for project in behind:
+        project.gap = gaps[project.pk]
+    latest = sorted((row for piece in pieces for row in piece["latest"]), reverse=True)[
+        :OVERVIEW_ROWS
+    ]
     latest_updates = sorted(
-        (update for _pk, piece in pieces for update in piece["latest_updates"]),
+        ProgressUpdate.objects.select_related("project__department").filter(
+            pk__in=[pk for _day, pk in latest]
+        ),
         key=lambda update: (update.report_date, update.pk),
         reverse=True,
-    )[:OVERVIEW_ROWS]
+    )
     return {
         "summary": summary,
         "statuses": {status: summary[status] for status in progress.Status.values},
         "by_department": by_department,
         "behind": behind,
         "latest_updates": latest_updates,
-        "indicator_count": sum(piece["indicators"] for _pk, piece in pieces),
+        "indicator_count": sum(piece["indicators"] for piece in pieces),
     }
 
 
