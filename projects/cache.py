@@ -263,7 +263,10 @@ def _publish_new_version() -> None:
 
 def _new_version(key: str = VERSION_KEY) -> str:
     # add() keeps a version another process set first; either way, read the winner.
-    cache.add(key, uuid.uuid4().hex, timeout=None)
+    # The base and data versions are made together, so that the next request,
+    # whichever it reads, finds both (an empty cache costs one request, not two).
+    for made in (BASE_KEY, VERSION_KEY) if key in (BASE_KEY, VERSION_KEY) else (key,):
+        cache.add(made, uuid.uuid4().hex, timeout=None)
     return cache.get(key) or uuid.uuid4().hex
 
 
