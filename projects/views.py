@@ -1124,10 +1124,38 @@ def _overview_page(request: HttpRequest, fiscal_year: int) -> HttpResponse:
 @require_safe
 @login_required
 def my_work(request: HttpRequest) -> HttpResponse:
-    """A staff member's projects this fiscal year: overdue, then due, then the rest."""
+    """A staff member's projects this fiscal year: overdue, then due, then the rest.
+
+    Cached per person: the page shows the projects and reports of their
+    departments and the reports waiting in the departments they approve for, so
+    it follows those departments' versions (an evaluator's, which counts every
+    department's waiting reports, follows every write).
+    """
     on = timezone.localdate()
     fiscal_year = thaicalendar.fiscal_year_of(on)
     departments = list(request.user.departments.order_by("code"))
+    approves = access.approval_departments(request.user)
+    scope = None
+    if approves is not None:
+        shown = {d.pk for d in departments} | set(approves.values_list("pk", flat=True))
+        scope = tuple(key for pk in sorted(shown) for key in department_scope(pk))
+    return fragment_page(
+        request,
+        "my-work",
+        (request.user.pk, fiscal_year),
+        scope=scope,
+        full=lambda: _my_work_page(request, on, fiscal_year, departments),
+        thin=lambda fragment: render(
+            request,
+            "projects/my_work.html",
+            {"fiscal_year": fiscal_year, "on": on, "fragment": fragment},
+        ),
+    )
+
+
+def _my_work_page(
+    request: HttpRequest, on: date, fiscal_year: int, departments: list[Department]
+) -> HttpResponse:
     projects = list(
         Project.objects.for_fiscal_year(fiscal_year)
         .filter(department__members=request.user)

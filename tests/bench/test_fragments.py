@@ -552,3 +552,50 @@ def test_after_a_write_on_each_path_every_cached_part_equals_a_fresh_render(
             changed += part_of(html) != part_of(before[reader][name])
     # The write changed what some page shows (else this test proves nothing).
     assert changed
+
+
+@pytest.mark.django_db
+def test_my_work_is_cached_per_person_and_follows_their_departments(
+    shared_cache, city, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    from projects import services
+
+    # My work lists the current fiscal year's projects: a day of FY 2563.
+    monkeypatch.setattr(
+        "django.utils.timezone.localdate", lambda *args, **kwargs: date(2020, 3, 1)
+    )
+    settings.APPROVAL_REQUIRED = False
+    url = reverse("projects:my-work")
+    colleague = UserFactory(role="staff")
+    city.departments["A"].members.add(colleague)
+    outsider = UserFactory(role="staff")
+    city.departments["B"].members.add(outsider)
+    readers = {
+        "staff": signed_in(city.staff),
+        "colleague": signed_in(colleague),
+        "outsider": signed_in(outsider),
+        "evaluator": signed_in(city.evaluator),
+    }
+    warm = {
+        name: warm_queries(client, {"my": url})["my"]
+        for name, client in readers.items()
+    }
+    # Each person's own part: the staff member's names their own department.
+    assert city.projects["a1"].code in get(readers["staff"], url)[0]
+    assert city.projects["a1"].code not in get(readers["outsider"], url)[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_update(
+            project=city.projects["a1"],
+            user=city.staff,
+            values={
+                "report_date": date(2020, 2, 15),
+                "percent": Decimal(55),
+                "done": "รายงานใหม่",
+            },
+        )
+    for name, client in readers.items():
+        html, queries = get(client, url)
+        # Department A's people and the evaluator (who sees every department's
+        # waiting reports) get theirs rebuilt; department B's keeps its part.
+        assert (queries > warm[name]) == (name != "outsider"), name
+        assert part_of(html) == part_of(fresh(client, url)), name
