@@ -64,7 +64,7 @@ from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache
-from django.db import connections, router, transaction
+from django.db import DatabaseError, connections, router, transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
@@ -242,8 +242,15 @@ class _Publication:
         self.pending = False
         if self.whole or not self.seeds:
             _publish_new_version()
-        else:
-            _publish(expand(self.seeds))
+            return
+        try:
+            keys = expand(self.seeds)
+        except DatabaseError:
+            # The write has committed: when its scope cannot be read, make
+            # every value stale rather than leave some stale values in use.
+            _publish_new_version()
+            return
+        _publish(keys)
 
 
 def _publish(keys: list[str]) -> None:

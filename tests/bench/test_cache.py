@@ -474,3 +474,25 @@ def test_cached_each_computes_only_the_stale_items_in_one_call(
     assert asked[1] == [changed]
     assert again == {**first, changed: f"{changed}-2"}
     assert list(again) == list(scopes)
+
+
+@pytest.mark.django_db
+def test_a_scope_that_cannot_be_read_makes_every_value_stale(
+    shared_cache, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.db import DatabaseError
+
+    from projects import cache as portal_cache
+    from projects.models import ProgressUpdate
+
+    written, bystander = ProjectFactory(), ProjectFactory()
+    value, calls = _counter()
+    value("bystander", portal_cache.project_scope(bystander.pk))
+
+    def broken(seeds):
+        raise DatabaseError("the links could not be read")
+
+    monkeypatch.setattr(portal_cache, "expand", broken)
+    report = ProgressUpdate(project=written)
+    _publish(django_capture_on_commit_callbacks, portal_cache.scope_of(report))
+    assert value("bystander", portal_cache.project_scope(bystander.pk)) == 2

@@ -511,6 +511,32 @@ def write_admin_update(city) -> None:
     assert response.status_code == 302, response.content.decode()[:1000]
 
 
+def write_api(city) -> None:
+    from django.contrib.auth import get_user_model
+    from rest_framework.test import APIClient
+
+    from api import services as token_services
+
+    admin = get_user_model().objects.create_superuser("api-admin", "a@example.com")
+    _token, secret = token_services.issue_token(
+        name="ระบบงานของสำนัก", departments=[city.departments["A"]], by=admin
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    response = client.post(
+        "/api/v1/progress-updates/",
+        {
+            "project": city.projects["a1"].code,
+            "report_date": "2020-02-20",
+            "percent": 66,
+            "done": "ผ่าน API",
+            "problems": "",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+
+
 def write_lock(city) -> None:
     from projects import evaluations
 
@@ -527,6 +553,7 @@ def write_lock(city) -> None:
         write_kpi_score,
         write_plan,
         write_admin_update,
+        write_api,
         write_lock,
     ],
     ids=lambda write: write.__name__.removeprefix("write_"),
