@@ -509,9 +509,9 @@ def clear_version(url: str) -> None:
 WRITE_PROJECT = BENCH_PROJECTS[SMALL_UPDATES]
 
 
-def writer() -> None:
+def writer(code: str = WRITE_PROJECT) -> None:
     """Run inside Django: for each line on stdin, one report and its approval on
-    WRITE_PROJECT; print ``written`` after each. The project's fiscal year, closed
+    project ``code``; print ``written`` after each. The project's fiscal year, closed
     by the calendar, is reopened first (an evaluator's audited act, as the
     portal allows) and closed again at the end of the input."""
     import django
@@ -526,7 +526,7 @@ def writer() -> None:
     users = get_user_model().objects.in_bulk(
         ["staff", "evaluator"], field_name="username"
     )
-    project = Project.objects.select_related("department").get(code=WRITE_PROJECT)
+    project = Project.objects.select_related("department").get(code=code)
     reopened = access.year_closed(project.fiscal_year)
     if reopened:
         evaluations.reopen_year(
@@ -557,11 +557,11 @@ class Writer:
     """The writes a run makes: a report (a process of ``run.py write``) or the
     data version dropped."""
 
-    def __init__(self, url: str, kind: str) -> None:
+    def __init__(self, url: str, kind: str, project: str = WRITE_PROJECT) -> None:
         self.url, self.kind, self.process = url, kind, None
         if kind == "report":
             self.process = subprocess.Popen(
-                [PYTHON, __file__, "write"],
+                [PYTHON, __file__, "write", "--write-project", project],
                 env={**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"},
                 cwd=ROOT,
                 stdin=subprocess.PIPE,
@@ -797,6 +797,7 @@ def measure(args: argparse.Namespace) -> dict:
             "seconds_per_page": seconds,
             "fiscal_year": FISCAL_YEAR,
             "after_write": args.after_write,
+            "write_project": args.write_project,
         },
     }
     writer = None
@@ -818,7 +819,7 @@ def measure(args: argparse.Namespace) -> dict:
             "approvals": "/approvals/",
             "my work": "/my/",
         }
-        writer = Writer(main_url, args.after_write)
+        writer = Writer(main_url, args.after_write, args.write_project)
         with gunicorn(env) as (base, process):
             log(f"gunicorn (2 workers) at {base}")
             people = {*SIGNED_IN, *STAND_INS.values()}
@@ -1067,6 +1068,13 @@ def main() -> None:
         f"{WRITE_PROJECT} and its approval through the services (default), or "
         "the data version dropped (every cached value stale)",
     )
+    parser.add_argument(
+        "--write-project",
+        default=WRITE_PROJECT,
+        help="the project whose report is written (default: the benchmark "
+        "department's; give one of a measured page's department to time the "
+        "page rebuilt after a report on its own data)",
+    )
     parser.add_argument("--database-url", help="PostgreSQL URL of the data set")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
     parser.add_argument(
@@ -1077,7 +1085,7 @@ def main() -> None:
         prepare(args.projects, args.years or years_for(args.projects))
         return
     if args.mode == "write":
-        writer()
+        writer(args.write_project)
         return
     results = measure(args)
     results["missed"] = verdicts(results)
