@@ -5,8 +5,10 @@ this process spends on one request (``time.process_time`` around Django's test
 client) and the number of queries it makes do not. For each page and each person
 (anonymous, ``staff``, ``evaluator``, ``approver``; real sessions made by the login
 form's backend) it prints the median CPU ms of ``--runs`` warm requests, the
-queries of one request, the CPU ms of the first request after a write (the data
-version bumped), and optionally the top functions of a cProfile run.
+queries of one request, the CPU ms of the first request after a write (a report
+and its approval on the benchmark's project, or with ``--after-write drop`` new
+versions published: every cached value stale), and optionally the top functions
+of a cProfile run.
 
 Run it on a data set that ``bench/run.py`` built (``DEBUG`` off, PostgreSQL)::
 
@@ -17,6 +19,7 @@ Run it on a data set that ``bench/run.py`` built (``DEBUG`` off, PostgreSQL)::
 from __future__ import annotations
 
 import argparse
+import atexit
 import cProfile
 import io
 import json
@@ -114,15 +117,13 @@ def get(client, path: str) -> tuple[float, int, int]:
     return cpu, len(queries), response.status_code
 
 
-def measure(path: str, client, runs: int) -> dict:
-    from projects.cache import _publish_new_version
-
+def measure(path: str, client, runs: int, write) -> dict:
     get(client, path)
     _cpu, queries, status = get(client, path)
     times = [get(client, path)[0] for _ in range(runs)]
     after_write = []
     for _ in range(3):
-        _publish_new_version()
+        write()
         after_write.append(get(client, path)[0])
     return {
         "status": status,
@@ -147,6 +148,19 @@ def profile(path: str, client, runs: int, top: int) -> str:
     return out.getvalue()
 
 
+def writer_for(kind: str):
+    """The write made before each request after a write (see ``--after-write``)."""
+    if kind == "drop":
+        from projects.cache import _publish_new_version
+
+        return _publish_new_version
+    from run import Writer  # bench/run.py, beside this file
+
+    writer = Writer(os.environ["DATABASE_URL"], "report")
+    atexit.register(writer.close)
+    return writer.write
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=15)
@@ -155,6 +169,14 @@ def main() -> None:
     parser.add_argument("--profile", help="cProfile this page (as staff)")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--output", help="write the figures as JSON")
+    parser.add_argument(
+        "--after-write",
+        choices=["report", "drop"],
+        default="report",
+        help="the write before the request after a write: a report and its "
+        "approval on the benchmark's project (run.py's writer, another process), "
+        "or new versions published (every cached value stale)",
+    )
     args = parser.parse_args()
 
     import django
@@ -180,11 +202,12 @@ def main() -> None:
     print("CPU ms per request (median) / queries / CPU ms after a write")
     print(head)
     clients = {person: client_for(person) for person in people}
+    write = writer_for(args.after_write)
     for name in names:
         row = {}
         line = f"{name:<28}"
         for person in people:
-            figures = measure(paths[name], clients[person], args.runs)
+            figures = measure(paths[name], clients[person], args.runs, write)
             row[person] = figures
             cell = (
                 f"{figures['cpu_ms']}/{figures['queries']}q/"

@@ -19,9 +19,11 @@ What it does, printing its progress:
    and as ``evaluator``, each with a real session made by posting the login form
    (the approval queue as ``approver``, the staff member who approves; My work
    and the queue are signed-in pages only). For each signed-in page it also times
-   a warm request and the first request after a write (the data version dropped),
-   one at a time. The Excel export is timed one request at a time, with the
-   gunicorn workers' memory.
+   a warm request and the first request after a write, one at a time: after a
+   real write (a report corrected on a project of the benchmark's department
+   and approved, through the services), or with ``--after-write drop`` after
+   the data version is dropped (as a write that is not scoped). The Excel export
+   is timed one request at a time, with the gunicorn workers' memory.
 4. Measures how latency grows (one connection, signed in as ``staff``): the project
    page with 12 vs 120 updates; without ``--quick``, the project, list, department,
    overview, dashboard and KPI pages on the data set vs on 100 projects a year
@@ -61,6 +63,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+# The modes run inside Django (prepare, write) import this checkout's code, not
+# the one the virtualenv has installed.
+sys.path.insert(0, str(ROOT))
 PYTHON = sys.executable
 PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 # Databases: <prefix> (10,000 projects a year), <prefix>_small (100),
@@ -488,16 +493,108 @@ def warm(base: str, path: str, cookie: str = "") -> None:
 
 
 def clear_version(url: str) -> None:
-    """Drop the data version, as a write does: every cached page is stale."""
-    _psql(url, "DELETE FROM portal_cache WHERE cache_key LIKE '%portal:data-version'")
+    """Drop the data and base versions, as a write that is not scoped does: every
+    cached page and figure is stale (``--after-write drop``)."""
+    _psql(
+        url,
+        "DELETE FROM portal_cache WHERE cache_key LIKE '%portal:data-version' "
+        "OR cache_key LIKE '%portal:base-version'",
+    )
 
 
-def cold_ms(base: str, url: str, path: str, cookie: str = "") -> float:
+# The write the first request after a write follows (``--after-write report``):
+# the monthly report of one project of the benchmark's department corrected by
+# its staff member and approved by an evaluator, through the services, as the
+# portal sees every month.
+WRITE_PROJECT = BENCH_PROJECTS[SMALL_UPDATES]
+
+
+def writer(code: str = WRITE_PROJECT) -> None:
+    """Run inside Django: for each line on stdin, one report and its approval on
+    project ``code``; print ``written`` after each. The project's fiscal year, closed
+    by the calendar, is reopened first (an evaluator's audited act, as the
+    portal allows) and closed again at the end of the input."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bmaproj.settings")
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from projects import access, evaluations, services
+    from projects.models import Project
+
+    users = get_user_model().objects.in_bulk(
+        ["staff", "evaluator"], field_name="username"
+    )
+    project = Project.objects.select_related("department").get(code=code)
+    reopened = access.year_closed(project.fiscal_year)
+    if reopened:
+        evaluations.reopen_year(
+            fiscal_year=project.fiscal_year,
+            user=users["evaluator"],
+            reason="benchmark: the first request after a report",
+        )
+    print("ready", flush=True)
+    for count, _line in enumerate(sys.stdin, start=1):
+        update = project.updates.order_by("-report_date").first()
+        done = update.done.split(" / ")[0]
+        update = services.save_update(
+            project=project,
+            user=users["staff"],
+            values={"done": f"{done} / {count}"},
+            update=update,
+            version=update.version,
+        )
+        services.approve_update(
+            update=update, user=users["evaluator"], version=update.version
+        )
+        print("written", flush=True)
+    if reopened:
+        evaluations.close_year(fiscal_year=project.fiscal_year, user=users["evaluator"])
+
+
+class Writer:
+    """The writes a run makes: a report (a process of ``run.py write``) or the
+    data version dropped."""
+
+    def __init__(self, url: str, kind: str, project: str = WRITE_PROJECT) -> None:
+        self.url, self.kind, self.process = url, kind, None
+        if kind == "report":
+            self.process = subprocess.Popen(
+                [PYTHON, __file__, "write", "--write-project", project],
+                env={**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"},
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            self._expect("ready")
+
+    def _expect(self, word: str) -> None:
+        line = self.process.stdout.readline().strip()
+        if line != word:
+            raise RuntimeError(f"the writer answered {line!r}, not {word!r}")
+
+    def write(self) -> None:
+        if self.process is None:
+            clear_version(self.url)
+            return
+        self.process.stdin.write("report\n")
+        self.process.stdin.flush()
+        self._expect("written")
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.stdin.close()
+            self.process.wait(timeout=60)
+
+
+def cold_ms(base: str, writer: Writer, path: str, cookie: str = "") -> float:
     """The time of the first request after a write (median of three)."""
     headers = {"Cookie": cookie} if cookie else {}
     times = []
     for _ in range(3):
-        clear_version(url)
+        writer.write()
         started = time.perf_counter()
         fetch(base, path, headers)
         times.append((time.perf_counter() - started) * 1000)
@@ -516,7 +613,13 @@ def warm_ms(base: str, path: str, cookie: str = "") -> float:
 
 
 def signed_in(
-    base: str, url: str, name: str, path: str, cookies: dict, seconds: float, conns: int
+    base: str,
+    writer: Writer,
+    name: str,
+    path: str,
+    cookies: dict,
+    seconds: float,
+    conns: int,
 ) -> dict:
     """The page for each signed-in person: rate and latency at ``conns`` clients,
     a warm request and the first one after a write, one at a time."""
@@ -529,7 +632,7 @@ def signed_in(
         row = wrk(base, path, seconds, conns, cookie)
         row["user"] = who
         row["warm_ms"] = warm_ms(base, path, cookie)
-        row["first_after_write_ms"] = cold_ms(base, url, path, cookie)
+        row["first_after_write_ms"] = cold_ms(base, writer, path, cookie)
         row["after_write_x_warm"] = round(
             row["first_after_write_ms"] / max(row["warm_ms"], 0.1), 2
         )
@@ -693,8 +796,11 @@ def measure(args: argparse.Namespace) -> dict:
             "connections": args.connections,
             "seconds_per_page": seconds,
             "fiscal_year": FISCAL_YEAR,
+            "after_write": args.after_write,
+            "write_project": args.write_project,
         },
     }
+    writer = None
     try:
         env = server_env(main_url, static_root)
         log("collectstatic into a temporary STATIC_ROOT")
@@ -713,6 +819,7 @@ def measure(args: argparse.Namespace) -> dict:
             "approvals": "/approvals/",
             "my work": "/my/",
         }
+        writer = Writer(main_url, args.after_write, args.write_project)
         with gunicorn(env) as (base, process):
             log(f"gunicorn (2 workers) at {base}")
             people = {*SIGNED_IN, *STAND_INS.values()}
@@ -722,7 +829,7 @@ def measure(args: argparse.Namespace) -> dict:
                 if name in SIGNED_IN_ONLY:
                     rows[name] = {"path": path, "signed_in": {}}
                     rows[name]["signed_in"] = signed_in(
-                        base, main_url, name, path, cookies, seconds, args.connections
+                        base, writer, name, path, cookies, seconds, args.connections
                     )
                     continue
                 warm(base, path)
@@ -733,9 +840,9 @@ def measure(args: argparse.Namespace) -> dict:
                     log(f"{name}: rendered afresh (cache bypassed)")
                     fresh = wrk(base, path, seconds, args.connections, BYPASS_COOKIE)
                     row["uncached"] = fresh
-                    row["first_after_write_ms"] = cold_ms(base, main_url, path)
+                    row["first_after_write_ms"] = cold_ms(base, writer, path)
                     row["signed_in"] = signed_in(
-                        base, main_url, name, path, cookies, seconds, args.connections
+                        base, writer, name, path, cookies, seconds, args.connections
                     )
                 rows[name] = row
             # The JSON API is never cached as a page: each request runs its
@@ -789,6 +896,8 @@ def measure(args: argparse.Namespace) -> dict:
                 growth = latencies(cases, seconds)
         results["growth"] = growth
     finally:
+        if writer is not None:
+            writer.close()
         shutil.rmtree(static_root, ignore_errors=True)
     results["seconds"] = round(time.perf_counter() - started)
     return results
@@ -896,7 +1005,7 @@ def table(results: dict) -> str:
     lines.append(
         "Signed in (real sessions; rendered for the person), at "
         f"{results['settings']['connections']} clients; warm and first request "
-        "after a write one at a time:"
+        f"after a write ({results['settings']['after_write']}) one at a time:"
     )
     head = (
         f"{'page':<28} {'as':<10} {'req/s':>8} {'x base':>7} {'p50 ms':>7} "
@@ -939,7 +1048,9 @@ def table(results: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("mode", nargs="?", default="run", choices=["run", "prepare"])
+    parser.add_argument(
+        "mode", nargs="?", default="run", choices=["run", "prepare", "write"]
+    )
     parser.add_argument("--quick", action="store_true", help="small data, short runs")
     parser.add_argument("--projects", type=int, default=10_000)
     parser.add_argument(
@@ -949,6 +1060,21 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, help="per page (10, quick 2)")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--after-write",
+        choices=["report", "drop"],
+        default="report",
+        help="the write before the first request after a write: a report on "
+        f"{WRITE_PROJECT} and its approval through the services (default), or "
+        "the data version dropped (every cached value stale)",
+    )
+    parser.add_argument(
+        "--write-project",
+        default=WRITE_PROJECT,
+        help="the project whose report is written (default: the benchmark "
+        "department's; give one of a measured page's department to time the "
+        "page rebuilt after a report on its own data)",
+    )
     parser.add_argument("--database-url", help="PostgreSQL URL of the data set")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
     parser.add_argument(
@@ -957,6 +1083,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.mode == "prepare":
         prepare(args.projects, args.years or years_for(args.projects))
+        return
+    if args.mode == "write":
+        writer(args.write_project)
         return
     results = measure(args)
     results["missed"] = verdicts(results)

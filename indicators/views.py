@@ -31,7 +31,7 @@ from indicators import services
 from indicators.forms import IndicatorFilterForm, IndicatorResultForm
 from indicators.models import EvaluationCriterion, Indicator, IndicatorResult
 from projects import access, approval, progress, quality, thaicalendar
-from projects.cache import fragment_page, public_page
+from projects.cache import fragment_page, indicator_scope, public_page
 from projects.models import Project
 from projects.services import (
     ConflictError,
@@ -115,6 +115,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "indicator",
         (indicator.code, *page_audience(request.user, indicator.department_id)),
+        scope=indicator_scope(indicator.pk),
         full=lambda: _indicator_page(request, indicator),
         thin=lambda fragment: render(
             request,

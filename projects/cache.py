@@ -14,9 +14,29 @@ version is published when the transaction commits, so no request can cache what 
 read before the commit under the new version. A write that forgets to bump leaves
 pages and figures stale until the next bump or the end of the day.
 
-Invalidation is whole-portal on purpose: writes are rare beside reads (monthly
-reports, quarterly scores), and one version cannot miss a dependency, such as a
-KPI result changing a project page that shows the KPI.
+**Scoped versions.** A monthly report changes one project, yet a single version
+would make every project, department and KPI page of the city render afresh. So
+besides the data version (``VERSION_KEY``, changed by *every* write) there is a
+base version (``BASE_KEY``, changed by every write that is not scoped) and one
+version per project, per department and per KPI. A write whose effects are known
+(``scope_of``: a progress report, a plan step, money, an evaluation, a KPI result
+or score, their evidence) changes only the versions of what it touches, expanded
+when it commits (``expand``): a project's write changes the project's version,
+its department's and those of the KPIs linked to it; a KPI's write changes the
+KPI's, its department's and those of the projects linked to it. Every other write
+(a project, a department, a strategy, a user, a lock, an import of projects, the
+admin, the data commands) changes the base version, and with it every value. A
+value cached with a ``scope`` (``cached``, ``fragment_page``, ``cached_each``) is
+used while the base version and the versions of its scope are unchanged; one
+cached without a scope follows the data version, as the city-wide pages and the
+anonymous visitors' whole pages do. A city-wide figure is assembled from pieces
+cached per department (``cached_each``), so after one report only that
+department's piece is read again from the database.
+
+Each scoped value names what it shows: the project page its project (its KPI
+table follows the project's version: KPI writes change the linked projects'), a
+department's page and its list of projects the department, a KPI page the KPI.
+Where the dependencies of a write cannot be named, the write is not scoped.
 
 **A new release never serves an older one's pages.** Every key carries the release
 (``release()``: the ``PORTAL_RELEASE`` setting, or a digest of the code, templates,
@@ -43,7 +63,7 @@ import random
 import re
 import uuid
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
@@ -53,7 +73,8 @@ from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache
-from django.db import connections, router, transaction
+from django.db import DatabaseError, connections, router, transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.utils import timezone
@@ -61,8 +82,13 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 VERSION_KEY = "portal:data-version"
+# Changed by every write that is not scoped: every cached value depends on it.
+BASE_KEY = "portal:base-version"
+# A write touching more than this many projects and KPIs makes every value stale.
+MAX_SCOPE = 200
 # Cached values also carry the date: derived figures are read at today's date.
 TIMEOUT = 24 * 60 * 60
 # The form token of the page a cached copy was rendered for, replaced per visitor.
@@ -78,42 +104,197 @@ def data_version() -> str:
     return version
 
 
-def bump_data_version() -> None:
-    """Make every cached value stale, from the moment the current write commits.
+def version_key(kind: str, pk: int) -> str:
+    """The cache key of one project's, department's or KPI's version."""
+    return f"portal:version:{kind}:{pk}"
 
-    Once a transaction: an import saving 60,000 rows would otherwise write the
-    version 60,000 times after its commit. A registration is reused only while it
-    is pending (not yet run, and not dropped with a rolled-back savepoint), so a
+
+def project_scope(pk: int) -> tuple[str, ...]:
+    """The scope of what one project's page shows."""
+    return (version_key("project", pk),)
+
+
+def department_scope(pk: int) -> tuple[str, ...]:
+    """The scope of what a department's projects and KPIs make of its pages."""
+    return (version_key("department", pk),)
+
+
+def indicator_scope(pk: int) -> tuple[str, ...]:
+    """The scope of what one KPI's page shows."""
+    return (version_key("indicator", pk),)
+
+
+def scope_of(instance: Any) -> tuple[tuple[str, int], ...] | None:
+    """What a write of ``instance`` changes: ("project", pk) and ("indicator", pk)
+    seeds, expanded on commit; None when it cannot be named (the whole portal).
+
+    A row of a project (report, plan step or revision, budget line, disbursement
+    plan and its months, the evaluator's score) is the project's; a KPI's result,
+    target revision, evaluation and criterion score are the KPI's; evidence is its
+    report's or result's. A project, KPI, department, strategy, lock, person or
+    anything else is not scoped.
+    """
+    from evidence.models import Attachment
+    from indicators.models import (
+        CriterionScore,
+        IndicatorEvaluation,
+        IndicatorResult,
+        TargetRevision,
+    )
+    from projects.models import (
+        BudgetLine,
+        DisbursementPlan,
+        DisbursementPlanMonth,
+        PlanRevision,
+        PlanRevisionStep,
+        PlanStep,
+        ProgressUpdate,
+        ProjectEvaluation,
+    )
+
+    project_rows = (
+        ProgressUpdate,
+        PlanStep,
+        PlanRevision,
+        BudgetLine,
+        DisbursementPlan,
+        ProjectEvaluation,
+    )
+    if isinstance(instance, project_rows):
+        return (("project", instance.project_id),)
+    if isinstance(instance, PlanRevisionStep):
+        return (("project", instance.revision.project_id),)
+    if isinstance(instance, DisbursementPlanMonth):
+        return (("project", instance.plan.project_id),)
+    if isinstance(instance, IndicatorResult | TargetRevision | IndicatorEvaluation):
+        return (("indicator", instance.indicator_id),)
+    if isinstance(instance, CriterionScore):
+        return (("indicator", instance.evaluation.indicator_id),)
+    if isinstance(instance, Attachment):
+        if instance.update_id is not None:
+            return (("project", instance.update.project_id),)
+        if instance.result_id is not None:
+            return (("indicator", instance.result.indicator_id),)
+    return None
+
+
+def expand(seeds: Iterable[tuple[str, int]]) -> list[str]:
+    """The version keys a scoped write changes (see the module's docstring)."""
+    from indicators.models import Indicator
+    from projects.models import Project
+
+    projects = {pk for kind, pk in seeds if kind == "project"}
+    indicators = {pk for kind, pk in seeds if kind == "indicator"}
+    links = Indicator.projects.through.objects
+    linked = list(
+        links.filter(Q(project__in=projects) | Q(indicator__in=indicators))
+        .values_list("project", "indicator")
+        .order_by()
+    )
+    projects |= {project for project, _indicator in linked}
+    indicators |= {indicator for _project, indicator in linked}
+    departments = set(
+        Project.objects.filter(pk__in=projects)
+        .values_list("department", flat=True)
+        .order_by()
+    ) | set(
+        Indicator.objects.filter(pk__in=indicators)
+        .values_list("department", flat=True)
+        .order_by()
+    )
+    return sorted(
+        [version_key("project", pk) for pk in projects]
+        + [version_key("indicator", pk) for pk in indicators]
+        + [version_key("department", pk) for pk in departments]
+    )
+
+
+def bump_data_version(scope: Iterable[tuple[str, int]] | None = None) -> None:
+    """Make the cached values a write changes stale, from the moment it commits.
+
+    ``scope``: the write's seeds (``scope_of``); None (the default) makes every
+    cached value stale. Once a transaction: an import saving 60,000 rows would
+    otherwise write the versions 60,000 times after its commit; the seeds of all
+    the transaction's writes are gathered, and past ``MAX_SCOPE`` of them the
+    whole portal is made stale. A registration is reused only while it is
+    pending (not yet run, and not dropped with a rolled-back savepoint), so a
     write after a publication always registers again.
     """
     connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        isinstance(func, _Publication) and func.pending
-        for _ids, func, _robust in connection.run_on_commit
-    ):
-        return
-    transaction.on_commit(_Publication())
+    if connection.in_atomic_block:
+        for _ids, func, _robust in connection.run_on_commit:
+            if isinstance(func, _Publication) and func.pending:
+                func.add(scope)
+                return
+    publication = _Publication()
+    publication.add(scope)
+    transaction.on_commit(publication)
 
 
 class _Publication:
-    """One registration of a new data version, run when its transaction commits."""
+    """One registration of new versions, run when its transaction commits."""
 
     def __init__(self) -> None:
         self.pending = True
+        self.whole = False
+        self.seeds: set[tuple[str, int]] = set()
+
+    def add(self, scope: Iterable[tuple[str, int]] | None) -> None:
+        if scope is None:
+            self.whole = True
+        else:
+            self.seeds.update(scope)
+        if len(self.seeds) > MAX_SCOPE:
+            self.whole = True
 
     def __call__(self) -> None:
         self.pending = False
-        _publish_new_version()
+        if self.whole or not self.seeds:
+            _publish_new_version()
+            return
+        try:
+            keys = expand(self.seeds)
+        except DatabaseError:
+            # The write has committed: when its scope cannot be read, make
+            # every value stale rather than leave some stale values in use.
+            _publish_new_version()
+            return
+        _publish(keys)
+
+
+def _publish(keys: list[str]) -> None:
+    # One transaction: a request reads the versions in one query, so it sees
+    # all of them new or none (a city-wide page built from department pieces
+    # must not see a new data version beside an old department version).
+    values = {key: uuid.uuid4().hex for key in keys}
+    values[VERSION_KEY] = uuid.uuid4().hex
+    with transaction.atomic():
+        cache.set_many(values, timeout=None)
 
 
 def _publish_new_version() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    """A new base and data version: every cached value is stale."""
+    _publish([BASE_KEY])
 
 
-def _new_version() -> str:
+def _new_version(key: str = VERSION_KEY) -> str:
     # add() keeps a version another process set first; either way, read the winner.
-    cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-    return cache.get(VERSION_KEY) or uuid.uuid4().hex
+    # The base and data versions are made together, so that the next request,
+    # whichever it reads, finds both (an empty cache costs one request, not two).
+    for made in (BASE_KEY, VERSION_KEY) if key in (BASE_KEY, VERSION_KEY) else (key,):
+        cache.add(made, uuid.uuid4().hex, timeout=None)
+    return cache.get(key) or uuid.uuid4().hex
+
+
+def _versions(found: dict, keys: Iterable[str]) -> tuple[str, ...]:
+    """The current versions of ``keys``, read in ``found`` or made."""
+    return tuple(found.get(key) or _new_version(key) for key in keys)
+
+
+def _version_keys(scope: Sequence[str] | None) -> tuple[str, ...]:
+    """The versions a value depends on: the data version, or the base version
+    and its scope's."""
+    return (VERSION_KEY,) if scope is None else (BASE_KEY, *scope)
 
 
 # What a release is made of: the files whose change can change a cached page.
@@ -155,20 +336,66 @@ def _key(*parts: object) -> str:
     return f"portal:{parts[0]}:{digest}"
 
 
-def cached(name: str, compute: Callable[[], T], *parts: object) -> T:
-    """The value of ``compute()`` for ``name`` and ``parts``, cached per data version.
+def cached(
+    name: str,
+    compute: Callable[[], T],
+    *parts: object,
+    scope: Sequence[str] | None = None,
+) -> T:
+    """The value of ``compute()`` for ``name`` and ``parts``, cached per data
+    version, or per base version and the versions of ``scope``.
 
-    One round trip to the cache reads both the version and the value.
+    One round trip to the cache reads both the versions and the value.
     """
+    keys = _version_keys(scope)
     key = _key(name, timezone.localdate(), *parts)
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY) or _new_version()
+    found = cache.get_many([*keys, key])
+    version = _versions(found, keys)
     entry = found.get(key)
     if entry is not None and entry[0] == version:
         return entry[1]
     value = compute()
     cache.set(key, (version, value), timeout=TIMEOUT)
     return value
+
+
+def cached_each(
+    name: str,
+    compute: Callable[[list[K]], dict[K, T]],
+    scopes: dict[K, Sequence[str]],
+    *parts: object,
+) -> dict[K, T]:
+    """A value for each item of ``scopes``, each cached under the base version
+    and its own scope; those missing or stale are computed in one call,
+    ``compute(items)``, which returns a value for each item it is given.
+
+    One round trip reads every version and value: after a write scoped to one
+    department, only that department's piece is computed again.
+    """
+    keys = {item: _key(name, timezone.localdate(), *parts, item) for item in scopes}
+    version_keys = [BASE_KEY]
+    for scope in scopes.values():
+        version_keys += [key for key in scope if key not in version_keys]
+    found = cache.get_many([*version_keys, *keys.values()])
+    current = dict(zip(version_keys, _versions(found, version_keys), strict=True))
+    expected = {
+        item: tuple(current[key] for key in _version_keys(scope))
+        for item, scope in scopes.items()
+    }
+    values: dict[K, T] = {}
+    for item, key in keys.items():
+        entry = found.get(key)
+        if entry is not None and entry[0] == expected[item]:
+            values[item] = entry[1]
+    missing = [item for item in scopes if item not in values]
+    if missing:
+        computed = compute(missing)
+        cache.set_many(
+            {keys[item]: (expected[item], computed[item]) for item in missing},
+            timeout=TIMEOUT,
+        )
+        values.update(computed)
+    return {item: values[item] for item in scopes}
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
@@ -277,6 +504,7 @@ def fragment_page(
     *,
     full: Callable[[], HttpResponse],
     thin: Callable[[SafeString], HttpResponse],
+    scope: Sequence[str] | None = None,
 ) -> HttpResponse:
     """A signed-in person's page, with its shared part from the cache.
 
@@ -291,14 +519,17 @@ def fragment_page(
     the rendering of the part. A request that carries messages is rendered whole
     (they are shown inside the part). The form token is kept per visitor.
     Anonymous visitors are left to ``public_page``, which caches their whole page.
+    With a ``scope``, the part is kept while the base version and the versions
+    of the scope are unchanged (see the module's docstring).
     ``parts`` must come from a bounded set (parsed filters, not raw query strings
     with repeated or over-long values), or the cache could be flooded.
     """
     if not request.user.is_authenticated or len(get_messages(request)):
         return full()
     key = _key("fragment", name, timezone.localdate(), get_language(), *parts)
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY) or _new_version()
+    keys = _version_keys(scope)
+    found = cache.get_many([*keys, key])
+    version = _versions(found, keys)
     entry = found.get(key)
     if entry is not None and entry[0] == version:
         html = zlib.decompress(entry[1]).decode()

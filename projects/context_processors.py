@@ -10,7 +10,9 @@ from projects.models import Project
 
 
 def _fiscal_years(current: int) -> list[int]:
-    years = cached("fiscal-years", _stored_fiscal_years)
+    # Projects are made, moved and deleted only by writes that are not scoped:
+    # the years follow the base version, not every report.
+    years = cached("fiscal-years", _stored_fiscal_years, scope=())
     return sorted(set(years) | {current}, reverse=True)
 
 

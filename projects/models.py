@@ -377,10 +377,29 @@ def _summarize(rows: list[tuple]) -> dict:
         summary["overdue"] += bool(missing_months(fiscal_year, on, *facts))
         actual_total += actual or Decimal(0)
         planned_total += planned
+    summary["actual_total"], summary["planned_total"] = actual_total, planned_total
     if rows:
         summary["actual"] = actual_total / len(rows)
         summary["planned"] = planned_total / len(rows)
     return summary
+
+
+def combine_summaries(summaries: list[dict]) -> dict:
+    """The progress_summary() of the rows of several summaries (of departments):
+    their counts and totals added, the averages taken from the totals, exactly as
+    one summary of all the rows."""
+    combined: dict = dict.fromkeys(progress.Status.values, 0)
+    combined |= {"count": 0, "actual": None, "planned": None, "overdue": 0}
+    combined |= {"actual_total": Decimal(0), "planned_total": Decimal(0)}
+    for summary in summaries:
+        for name in (*progress.Status.values, "count", "overdue"):
+            combined[name] += summary[name]
+        combined["actual_total"] += summary["actual_total"]
+        combined["planned_total"] += summary["planned_total"]
+    if combined["count"]:
+        combined["actual"] = combined["actual_total"] / combined["count"]
+        combined["planned"] = combined["planned_total"] / combined["count"]
+    return combined
 
 
 def missing_months(

@@ -23,7 +23,7 @@ from simple_history.utils import bulk_create_with_history
 
 from notifications import outbox
 from projects import access, approval, quality, thaicalendar
-from projects.cache import bump_data_version
+from projects.cache import bump_data_version, scope_of
 from projects.models import (
     BudgetLine,
     Department,
@@ -94,12 +94,12 @@ def current_change_reason() -> str | None:
 
 def stamp(instance, user) -> None:
     # Makes the audit history name the person even outside a request, and makes
-    # every cached page and figure stale once the write commits.
+    # the cached pages and figures the write changes stale once it commits.
     instance._history_user = user
     reason = _change_reason.get()
     if reason:
         instance._change_reason = reason
-    bump_data_version()
+    bump_data_version(scope_of(instance))
 
 
 def next_project_code(department: Department) -> str:

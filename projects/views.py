@@ -12,7 +12,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.db.utils import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,7 +38,14 @@ from projects import (
     services,
     thaicalendar,
 )
-from projects.cache import cached, fragment_page, known_query, public_page
+from projects.cache import (
+    cached_each,
+    department_scope,
+    fragment_page,
+    known_query,
+    project_scope,
+    public_page,
+)
 from projects.forms import (
     BudgetFormSet,
     FiscalYearField,
@@ -49,10 +57,12 @@ from projects.forms import (
     ProjectForm,
     VersionForm,
 )
-from projects.models import Department, ProgressUpdate, Project
+from projects.models import Department, ProgressUpdate, Project, combine_summaries
 from reports import charts, dashboard
 
 PAGE_SIZE = 25
+# The overview's lists: the projects most behind plan, the latest reports.
+OVERVIEW_ROWS = 10
 LIST_PARAMS = (
     "fy",
     "q",
@@ -326,6 +336,7 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "project",
         (project.code, *page_audience(request.user, project.department_id)),
+        scope=project_scope(project.pk),
         full=lambda: render(
             request,
             "projects/project_detail.html",
@@ -808,17 +819,21 @@ def project_list(request: HttpRequest) -> HttpResponse:
     _query, key_query, cacheable = known_query(request, LIST_PARAMS)
     if not cacheable or request.GET.get("q"):
         return _project_list_page(request, can_create)
+    # The filters' errors, if any, are counted in the page's title.
+    form = ProjectFilterForm(request.GET)
+    # A list of one department's projects changes with that department's only.
+    department = form.filters().get("department")
     return fragment_page(
         request,
         "project-list",
         (key_query, can_create),
+        scope=department_scope(department.pk) if department else None,
         full=lambda: _project_list_page(request, can_create),
         thin=lambda fragment: render(
             request,
             "projects/project_list.html",
             {
-                # The filters' errors, if any, are counted in the page's title.
-                "form": ProjectFilterForm(request.GET),
+                "form": form,
                 "fiscal_year": selected_fiscal_year(request),
                 "fragment": fragment,
             },
@@ -880,6 +895,7 @@ def department_detail(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "department",
         (department.code, fiscal_year),
+        scope=department_scope(department.pk),
         full=lambda: _department_page(request, department, fiscal_year),
         thin=lambda fragment: render(
             request,
@@ -944,16 +960,83 @@ def _department_page(
     )
 
 
+def _overview_pieces(
+    fiscal_year: int, on: date, department_ids: list[int]
+) -> dict[int, dict]:
+    """Each department's part of the overview, in four queries for any number of
+    departments: its summary (None without projects), its ten projects most behind
+    plan as (gap, code, pk), its ten latest published reports as (date, pk), and
+    its number of KPIs. Plain values: a part is read from the cache often."""
+    projects = (
+        Project.objects.for_fiscal_year(fiscal_year)
+        .filter(department__in=department_ids)
+        .with_progress(on)
+    )
+    _summary, department_rows = projects.progress_breakdown()
+    pieces: dict[int, dict] = {
+        pk: {"summary": None, "behind": [], "latest": [], "indicators": 0}
+        for pk in department_ids
+    }
+    for row in department_rows:
+        pieces[row["department"]]["summary"] = row
+    # Narrow rows: a query of the project objects with every progress
+    # annotation costs more to build than to run.
+    for pk, department, code, gap in (
+        projects.filter(status=progress.Status.BEHIND)
+        .order_by()
+        .values_list("pk", "department", "code", "gap")
+    ):
+        pieces[department]["behind"].append((gap, code, pk))
+    for piece in pieces.values():
+        piece["behind"] = sorted(piece["behind"])[:OVERVIEW_ROWS]
+    for report_date, pk, department in (
+        ProgressUpdate.objects.published()
+        .filter(
+            project__fiscal_year=fiscal_year,
+            project__department__in=department_ids,
+            report_date__lte=on,
+        )
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("project__department"),
+                order_by=[F("report_date").desc(), F("pk").desc()],
+            )
+        )
+        .filter(rank__lte=OVERVIEW_ROWS)
+        .values_list("report_date", "pk", "project__department")
+    ):
+        pieces[department]["latest"].append((report_date, pk))
+    for department, count in (
+        Indicator.objects.for_fiscal_year(fiscal_year)
+        .filter(department__in=department_ids)
+        .order_by()
+        .values_list("department")
+        .annotate(count=Count("pk"))
+    ):
+        pieces[department]["indicators"] = count
+    return pieces
+
+
 def _overview_figures(fiscal_year: int, on: date) -> dict:
-    """The overview's derived figures; cached per data version by the view."""
-    projects = Project.objects.for_fiscal_year(fiscal_year).with_progress(on)
-    summary, department_rows = projects.progress_breakdown()
+    """The overview's derived figures, assembled from each department's part,
+    cached per department (``cached_each``): after a report, only its
+    department's part is read again."""
     departments = {
         pk: (short_name or code, code)
-        for pk, short_name, code in Department.objects.values_list(
+        for pk, short_name, code in Department.objects.order_by("code").values_list(
             "pk", "short_name", "code"
         )
     }
+    pieces = cached_each(
+        "overview-department",
+        lambda missing: _overview_pieces(fiscal_year, on, missing),
+        {pk: department_scope(pk) for pk in departments},
+        fiscal_year,
+        on,
+    ).values()
+    rows = [piece["summary"] for piece in pieces if piece["summary"]]
+    summary = combine_summaries(rows)
     by_department = sorted(
         (
             {
@@ -961,20 +1044,31 @@ def _overview_figures(fiscal_year: int, on: date) -> dict:
                 "name": departments[row["department"]][0],
                 "code": departments[row["department"]][1],
             }
-            for row in department_rows
+            for row in rows
         ),
-        key=lambda row: row["actual"] or 0,
+        key=lambda row: (row["actual"] or 0, row["code"]),
     )
-    behind = list(
-        projects.filter(status=progress.Status.BEHIND)
-        .select_related("department")
-        .order_by("gap", "code")[:10]
+    gaps = {
+        pk: gap
+        for gap, _code, pk in sorted(
+            row for piece in pieces for row in piece["behind"]
+        )[:OVERVIEW_ROWS]
+    }
+    behind = sorted(
+        Project.objects.select_related("department").filter(pk__in=gaps),
+        key=lambda project: (gaps[project.pk], project.code),
     )
-    latest_updates = list(
-        ProgressUpdate.objects.published()
-        .filter(project__fiscal_year=fiscal_year, report_date__lte=on)
-        .select_related("project__department")
-        .order_by("-report_date", "-pk")[:10]
+    for project in behind:
+        project.gap = gaps[project.pk]
+    latest = sorted((row for piece in pieces for row in piece["latest"]), reverse=True)[
+        :OVERVIEW_ROWS
+    ]
+    latest_updates = sorted(
+        ProgressUpdate.objects.select_related("project__department").filter(
+            pk__in=[pk for _day, pk in latest]
+        ),
+        key=lambda update: (update.report_date, update.pk),
+        reverse=True,
     )
     return {
         "summary": summary,
@@ -982,7 +1076,7 @@ def _overview_figures(fiscal_year: int, on: date) -> dict:
         "by_department": by_department,
         "behind": behind,
         "latest_updates": latest_updates,
-        "indicator_count": Indicator.objects.for_fiscal_year(fiscal_year).count(),
+        "indicator_count": sum(piece["indicators"] for piece in pieces),
     }
 
 
@@ -1007,9 +1101,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 def _overview_page(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     on = reading_date(fiscal_year)
     lang = get_language() or "th"
-    figures = cached(
-        "overview", lambda: _overview_figures(fiscal_year, on), fiscal_year, on
-    )
+    figures = _overview_figures(fiscal_year, on)
     return render(
         request,
         "projects/overview.html",
@@ -1032,10 +1124,38 @@ def _overview_page(request: HttpRequest, fiscal_year: int) -> HttpResponse:
 @require_safe
 @login_required
 def my_work(request: HttpRequest) -> HttpResponse:
-    """A staff member's projects this fiscal year: overdue, then due, then the rest."""
+    """A staff member's projects this fiscal year: overdue, then due, then the rest.
+
+    Cached per person: the page shows the projects and reports of their
+    departments and the reports waiting in the departments they approve for, so
+    it follows those departments' versions (an evaluator's, which counts every
+    department's waiting reports, follows every write).
+    """
     on = timezone.localdate()
     fiscal_year = thaicalendar.fiscal_year_of(on)
     departments = list(request.user.departments.order_by("code"))
+    approves = access.approval_departments(request.user)
+    scope = None
+    if approves is not None:
+        shown = {d.pk for d in departments} | set(approves.values_list("pk", flat=True))
+        scope = tuple(key for pk in sorted(shown) for key in department_scope(pk))
+    return fragment_page(
+        request,
+        "my-work",
+        (request.user.pk, fiscal_year),
+        scope=scope,
+        full=lambda: _my_work_page(request, on, fiscal_year, departments),
+        thin=lambda fragment: render(
+            request,
+            "projects/my_work.html",
+            {"fiscal_year": fiscal_year, "on": on, "fragment": fragment},
+        ),
+    )
+
+
+def _my_work_page(
+    request: HttpRequest, on: date, fiscal_year: int, departments: list[Department]
+) -> HttpResponse:
     projects = list(
         Project.objects.for_fiscal_year(fiscal_year)
         .filter(department__members=request.user)

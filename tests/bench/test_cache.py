@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -349,3 +349,195 @@ def test_a_staff_report_is_seen_by_the_next_anonymous_request(
         client.post(reverse("projects:approve", args=[update.pk]), {"version": 1})
     html = visitor.get(url).content.decode()
     assert 'data-testid="actual-percent">95.00<' in html
+
+
+# Scoped versions: a write of one project or KPI makes stale only what shows it.
+
+
+def _counter():
+    calls: dict[str, int] = {}
+
+    def value(name: str, scope=None):
+        def compute():
+            calls[name] = calls.get(name, 0) + 1
+            return calls[name]
+
+        return cached(name, compute, scope=scope)
+
+    return value, calls
+
+
+def _publish(django_capture_on_commit_callbacks, scope) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        bump_data_version(scope)
+
+
+@pytest.mark.django_db
+def test_a_report_makes_stale_its_project_department_and_linked_kpis_only(
+    shared_cache, django_capture_on_commit_callbacks
+):
+    from projects.cache import (
+        department_scope,
+        indicator_scope,
+        project_scope,
+        scope_of,
+    )
+    from projects.models import ProgressUpdate
+    from tests.factories import IndicatorFactory
+
+    one, two = ProjectFactory(), ProjectFactory()
+    # A KPI of another department linked to the first project.
+    indicator = IndicatorFactory(department=two.department)
+    indicator.projects.add(one)
+    scopes = {
+        "one": project_scope(one.pk),
+        "two": project_scope(two.pk),
+        "department-one": department_scope(one.department_id),
+        "department-two": department_scope(two.department_id),
+        "kpi": indicator_scope(indicator.pk),
+        "city": None,
+    }
+    value, calls = _counter()
+    for name, scope in scopes.items():
+        assert value(name, scope) == 1
+    _publish(django_capture_on_commit_callbacks, scope_of(ProgressUpdate(project=one)))
+    for name, scope in scopes.items():
+        value(name, scope)
+    stale = {name for name, count in calls.items() if count == 2}
+    # The KPI's department too: its version follows every write of its KPIs.
+    assert stale == {"one", "department-one", "kpi", "department-two", "city"}
+
+
+@pytest.mark.django_db
+def test_a_kpi_result_makes_stale_the_projects_linked_to_it(
+    shared_cache, django_capture_on_commit_callbacks
+):
+    from indicators.models import IndicatorResult
+    from projects.cache import indicator_scope, project_scope, scope_of
+    from tests.factories import IndicatorFactory
+
+    linked, other = ProjectFactory(), ProjectFactory()
+    indicator = IndicatorFactory(department=linked.department)
+    indicator.projects.add(linked)
+    scopes = {
+        "linked": project_scope(linked.pk),
+        "other": project_scope(other.pk),
+        "kpi": indicator_scope(indicator.pk),
+    }
+    value, calls = _counter()
+    for name, scope in scopes.items():
+        value(name, scope)
+    result = IndicatorResult(indicator=indicator, quarter=1)
+    _publish(django_capture_on_commit_callbacks, scope_of(result))
+    for name, scope in scopes.items():
+        value(name, scope)
+    assert {name for name, count in calls.items() if count == 2} == {"linked", "kpi"}
+
+
+@pytest.mark.django_db
+def test_a_write_that_is_not_scoped_makes_every_value_stale(
+    shared_cache, django_capture_on_commit_callbacks
+):
+    from projects.cache import department_scope, project_scope, scope_of
+
+    project = ProjectFactory()
+    # A project, a department, a person: what they change cannot be named.
+    assert scope_of(project) is None
+    assert scope_of(project.department) is None
+    scopes = {
+        "project": project_scope(project.pk),
+        "department": department_scope(project.department_id),
+        "base": (),
+        "city": None,
+    }
+    value, calls = _counter()
+    for name, scope in scopes.items():
+        value(name, scope)
+    _publish(django_capture_on_commit_callbacks, scope_of(project))
+    for name, scope in scopes.items():
+        value(name, scope)
+    assert set(calls.values()) == {2}
+
+
+@pytest.mark.django_db
+def test_a_lost_base_or_scope_version_makes_its_values_stale(shared_cache):
+    from projects.cache import BASE_KEY, project_scope, version_key
+
+    project = ProjectFactory()
+    value, calls = _counter()
+    value("project", project_scope(project.pk))
+    cache.delete(version_key("project", project.pk))
+    assert value("project", project_scope(project.pk)) == 2
+    cache.delete(BASE_KEY)
+    assert value("project", project_scope(project.pk)) == 3
+    assert value("project", project_scope(project.pk)) == 3
+
+
+@pytest.mark.django_db
+def test_a_transaction_touching_too_many_projects_makes_every_value_stale(
+    shared_cache, django_capture_on_commit_callbacks, monkeypatch
+):
+    from projects import cache as portal_cache
+    from projects.models import ProgressUpdate
+
+    monkeypatch.setattr(portal_cache, "MAX_SCOPE", 2)
+    projects = [ProjectFactory() for _ in range(3)]
+    bystander = ProjectFactory()
+    value, calls = _counter()
+    value("bystander", portal_cache.project_scope(bystander.pk))
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for project in projects:
+            bump_data_version(portal_cache.scope_of(ProgressUpdate(project=project)))
+    assert value("bystander", portal_cache.project_scope(bystander.pk)) == 2
+
+
+@pytest.mark.django_db
+def test_cached_each_computes_only_the_stale_items_in_one_call(
+    shared_cache, django_capture_on_commit_callbacks
+):
+    from projects.cache import cached_each, department_scope, scope_of
+    from projects.models import ProgressUpdate
+
+    projects = [ProjectFactory() for _ in range(3)]
+    scopes = {p.department_id: department_scope(p.department_id) for p in projects}
+    asked: list[list[int]] = []
+
+    def compute(items):
+        asked.append(sorted(items))
+        return {item: f"{item}-{len(asked)}" for item in items}
+
+    first = cached_each("parts", compute, scopes, 2569)
+    assert asked == [sorted(scopes)]
+    assert cached_each("parts", compute, scopes, 2569) == first
+    assert len(asked) == 1
+    _publish(
+        django_capture_on_commit_callbacks,
+        scope_of(ProgressUpdate(project=projects[1])),
+    )
+    again = cached_each("parts", compute, scopes, 2569)
+    changed = projects[1].department_id
+    assert asked[1] == [changed]
+    assert again == {**first, changed: f"{changed}-2"}
+    assert list(again) == list(scopes)
+
+
+@pytest.mark.django_db
+def test_a_scope_that_cannot_be_read_makes_every_value_stale(
+    shared_cache, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.db import DatabaseError
+
+    from projects import cache as portal_cache
+    from projects.models import ProgressUpdate
+
+    written, bystander = ProjectFactory(), ProjectFactory()
+    value, calls = _counter()
+    value("bystander", portal_cache.project_scope(bystander.pk))
+
+    def broken(seeds):
+        raise DatabaseError("the links could not be read")
+
+    monkeypatch.setattr(portal_cache, "expand", broken)
+    report = ProgressUpdate(project=written)
+    _publish(django_capture_on_commit_callbacks, portal_cache.scope_of(report))
+    assert value("bystander", portal_cache.project_scope(bystander.pk)) == 2
