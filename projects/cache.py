@@ -41,9 +41,9 @@ Where the dependencies of a write cannot be named, the write is not scoped.
 **A new release never serves an older one's pages.** Every key carries the release
 (``release()``: the ``PORTAL_RELEASE`` setting, or a digest of the code, templates,
 translations and static files), so changed templates or rules are seen at once
-after a deploy, while replicas of one release share their entries. The data version
-is one key for all releases: a write on a replica of either release during a rolling
-deploy makes both stale.
+after a deploy, while replicas of one release share their entries. The versions
+(data, base and scoped) are shared by all releases: a write on a replica of either
+release during a rolling deploy makes both releases' copies stale.
 
 **The cache cannot be flooded.** A page is cached under its path and the *known*
 filter parameters its view reads (``@public_page("fy", "department")``), put in
