@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from decimal import Decimal
 
@@ -49,10 +50,18 @@ from projects.forms import (
     ProjectForm,
     VersionForm,
 )
-from projects.models import Department, ProgressUpdate, Project
+from projects.models import (
+    PROGRESS_ROW_FIELDS,
+    Department,
+    ProgressUpdate,
+    Project,
+    summarize_progress,
+)
 from reports import charts, dashboard
 
 PAGE_SIZE = 25
+# Projects a page of the department page lists (its totals count them all).
+DEPARTMENT_PAGE_SIZE = 50
 LIST_PARAMS = (
     "fy",
     "q",
@@ -870,17 +879,30 @@ def department_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @access.public_read
-@public_page("fy")
+@public_page("fy", "page")
 def department_detail(request: HttpRequest, code: str) -> HttpResponse:
     department = get_object_or_404(
         Department.objects.select_related("parent"), code=code
     )
     fiscal_year = selected_fiscal_year(request)
+    on = reading_date(fiscal_year)
+    figures = cached(
+        "department-figures",
+        lambda: _department_figures(department, fiscal_year, on),
+        department.pk,
+        fiscal_year,
+        on,
+    )
+    # A page that exists: junk numbers neither fail nor make new cache entries.
+    pages = max(1, math.ceil(figures["summary"]["count"] / DEPARTMENT_PAGE_SIZE))
+    page_number = min(_page_number(request), pages)
     return fragment_page(
         request,
         "department",
-        (department.code, fiscal_year),
-        full=lambda: _department_page(request, department, fiscal_year),
+        (department.code, fiscal_year, page_number),
+        full=lambda: _department_page(
+            request, department, fiscal_year, on, figures, page_number
+        ),
         thin=lambda fragment: render(
             request,
             "projects/department_detail.html",
@@ -893,17 +915,71 @@ def department_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+def _page_number(request: HttpRequest) -> int:
+    """The page asked for with ?page=N: a positive number, else the first."""
+    number = request.GET.get("page", "")
+    if number.isascii() and number.isdigit() and len(number) <= 9:
+        return max(1, int(number))
+    return 1
+
+
+def _department_figures(department: Department, fiscal_year: int, on: date) -> dict:
+    """The department's totals over all its projects of the year: progress
+    summary and money, from one read of every project's base figures; cached per
+    data version by the page, which shows only a page of the projects."""
+    rows = list(
+        department.projects.for_fiscal_year(fiscal_year)
+        .with_progress(on)
+        .with_money(on)
+        .order_by()
+        .values_list(
+            *PROGRESS_ROW_FIELDS,
+            "budget_amount",
+            "planned_disbursed_percent",
+            "disbursed_amount",
+            "disbursed_percent",
+        )
+    )
+    width = len(PROGRESS_ROW_FIELDS)
+    summary = summarize_progress([row[:width] for row in rows])
+    money = dashboard.summarize_money(
+        (
+            department.pk,
+            department.code,
+            department.name_th,
+            department.name_en,
+            department.short_name,
+            *row[1:3],  # actual and planned %
+            *row[width:],
+        )
+        for row in rows
+    )
+    return {"summary": summary, "money": money}
+
+
 def _department_page(
-    request: HttpRequest, department: Department, fiscal_year: int
+    request: HttpRequest,
+    department: Department,
+    fiscal_year: int,
+    on: date,
+    figures: dict,
+    page_number: int,
 ) -> HttpResponse:
-    on = reading_date(fiscal_year)
     lang = get_language() or "th"
     base = department.projects.for_fiscal_year(fiscal_year)
-    annotated = base.with_progress(on)
-    projects = list(
-        annotated.with_money(on).select_related("department").order_by("code")
+    summary = figures["summary"]
+    # A page of the projects: a department may have thousands in a year; the
+    # totals above count them all.
+    paginator = Paginator(
+        base.with_progress(on)
+        .with_money(on)
+        .select_related("department")
+        .order_by("code"),
+        DEPARTMENT_PAGE_SIZE,
     )
-    summary = annotated.progress_summary()
+    paginator.count = summary["count"]  # known: no COUNT over the annotated rows
+    page = paginator.get_page(page_number)
+    projects = list(page.object_list)
     statuses = {status: summary[status] for status in progress.Status.values}
     indicators = [
         (indicator, indicator.achievement_percent(indicator.achieved))
@@ -920,6 +996,8 @@ def _department_page(
             "fiscal_year": fiscal_year,
             "on": on,
             "projects": projects,
+            "page": page,
+            "query": f"fy={fiscal_year}",
             "summary": summary,
             "statuses": statuses,
             "indicators": indicators,
@@ -938,7 +1016,7 @@ def _department_page(
                 [],
                 lang,
                 by_month=False,
-                overview=dashboard.summarize_money(dashboard.money_rows_of(projects)),
+                overview=figures["money"],
             ),
         },
     )
