@@ -614,6 +614,13 @@ class Project(models.Model):
         indexes = [
             models.Index(fields=["fiscal_year", "department"]),
             models.Index(fields=["department", "fiscal_year"]),
+            # A page of a year's (or a department's year's) projects in code
+            # order, read from the index rather than by sorting 100,000 rows.
+            models.Index(fields=["fiscal_year", "code"], name="project_year_code"),
+            models.Index(
+                fields=["department", "fiscal_year", "code"],
+                name="project_department_year_code",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
