@@ -925,8 +925,9 @@ def _page_number(request: HttpRequest) -> int:
 
 def _department_figures(department: Department, fiscal_year: int, on: date) -> dict:
     """The department's totals over all its projects of the year: progress
-    summary and money, from one read of every project's base figures; cached per
-    data version by the page, which shows only a page of the projects."""
+    summary and money, from one read of every project's base figures, and its
+    number of KPIs; cached per data version by the page, which shows only a page
+    of the projects and the first KPIs."""
     rows = list(
         department.projects.for_fiscal_year(fiscal_year)
         .with_progress(on)
@@ -954,7 +955,12 @@ def _department_figures(department: Department, fiscal_year: int, on: date) -> d
         )
         for row in rows
     )
-    return {"summary": summary, "money": money}
+    indicator_count = (
+        Indicator.objects.for_fiscal_year(fiscal_year)
+        .filter(department=department)
+        .count()
+    )
+    return {"summary": summary, "money": money, "indicator_count": indicator_count}
 
 
 def _department_page(
@@ -986,7 +992,7 @@ def _department_page(
         for indicator in Indicator.objects.for_fiscal_year(fiscal_year)
         .filter(department=department)
         .with_achievement()
-        .order_by("code")
+        .order_by("code")[:DEPARTMENT_PAGE_SIZE]
     ]
     return render(
         request,
@@ -1001,6 +1007,7 @@ def _department_page(
             "summary": summary,
             "statuses": statuses,
             "indicators": indicators,
+            "indicator_count": figures["indicator_count"],
             "status_figure": charts.status_distribution(statuses, lang),
             "progress_figure": charts.department_progress(
                 [

@@ -22,6 +22,7 @@ from projects.models import Project
 from projects.views import DEPARTMENT_PAGE_SIZE
 from tests.factories import (
     DepartmentFactory,
+    IndicatorFactory,
     PlanStepFactory,
     ProgressUpdateFactory,
     ProjectFactory,
@@ -122,6 +123,23 @@ def test_lists_a_page_of_projects_with_totals_over_all(client):
 
 
 @pytest.mark.django_db
+def test_shows_the_first_kpis_with_their_count_and_a_link_to_all(client):
+    department = DepartmentFactory()
+    make_projects(department, 1)
+    kpis = [IndicatorFactory(department=department) for _ in range(PAGE + 2)]
+    codes = sorted(kpi.code for kpi in kpis)
+
+    response = client.get(department.get_absolute_url(), {"fy": FY})
+
+    html = response.content.decode()
+    assert [i.code for i, _ in response.context["indicators"]] == codes[:PAGE]
+    assert response.context["indicator_count"] == PAGE + 2
+    assert codes[PAGE] not in html
+    assert f"/indicators/?fy={FY}&amp;department={department.code}" in html
+    assert f'<div class="fs-3">{PAGE + 2}</div>' in html
+
+
+@pytest.mark.django_db
 def test_junk_and_out_of_range_pages_show_a_page_that_exists(client):
     department = DepartmentFactory()
     projects = make_projects(department, PAGE + 1)
@@ -186,14 +204,17 @@ def test_query_count_does_not_grow_with_projects(
 ):
     department = DepartmentFactory()
     make_projects(department, size)
+    for _ in range(size):
+        IndicatorFactory(department=department)
     evaluator = UserFactory(role="evaluator")
     client.force_login(evaluator)
     url = department.get_absolute_url()
 
-    # session, user, the department, the totals (one read of every project), the
-    # page of projects, the KPIs, the notification bell, the profile (menu), the
-    # fiscal-year switch.
-    with django_assert_num_queries(9):
+    # session, user, the department, the totals (one read of every project, and
+    # the KPIs counted), the page of projects, the first KPIs, the notification
+    # bell, the profile (menu), the fiscal-year switch.
+    with django_assert_num_queries(10):
         response = client.get(url, {"fy": FY})
 
     assert len(response.context["projects"]) == min(size, PAGE)
+    assert len(response.context["indicators"]) == min(size, PAGE)
