@@ -4,8 +4,13 @@
 per fiscal year with work plans, monthly updates and quarterly evaluations, and one
 KPI per five projects with its quarter results and scores. Every choice comes from
 one ``random.Random(seed)``, so the same seed, size and date give the same data.
-Rows are written with ``bulk_create`` in batches, so the number of queries hardly
-grows with the size.
+
+Rows are drafted as plain records (not model instances: a 100,000-project year has
+millions of rows) and written a table at a time per batch of projects: with COPY on
+PostgreSQL, one ``executemany`` elsewhere (``_Writer``). Every value still goes
+through its model field's own preparation (Thai text normalised, "ไม่มี" stored
+empty), the columns the generator leaves out take their fields' defaults, as
+``bulk_create`` would give them, and the number of queries hardly grows with the size.
 """
 
 # ruff: noqa: E501
@@ -13,17 +18,22 @@ grows with the size.
 
 from __future__ import annotations
 
+import io
+import json
 import math
+import operator
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
 from indicators.models import (
@@ -35,6 +45,7 @@ from indicators.models import (
 )
 from projects import progress, thaicalendar
 from projects.demo import EVALUATION_CRITERIA, write_criteria
+from projects.fields import TextListField
 from projects.models import (
     BudgetCategory,
     BudgetLine,
@@ -598,17 +609,281 @@ class Summary:
     seconds: float
 
 
+class _Record:
+    """A row being generated: its columns as attributes. Far cheaper than a model
+    instance, of which a 100,000-project year would need millions."""
+
+    def __init__(self, **columns: Any) -> None:
+        self.__dict__.update(columns)
+
+
 @dataclass
 class _Draft:
-    """A project being generated, with the rows that hang from it."""
+    """A project being generated, with the rows that hang from it (emptied once
+    written: only the project itself is needed later, for KPIs and successors)."""
 
-    project: Project
+    project: _Record
     spec: DepartmentSpec
     work: tuple[str, str, str, str]
     place: Pair
-    steps: list[PlanStep] = field(default_factory=list)
-    updates: list[ProgressUpdate] = field(default_factory=list)
-    budget_lines: list[BudgetLine] = field(default_factory=list)
+    steps: list[_Record] = field(default_factory=list)
+    updates: list[_Record] = field(default_factory=list)
+    budget_lines: list[_Record] = field(default_factory=list)
+
+
+# The columns the generator gives each table; the others take their defaults.
+PROJECT_COLUMNS = (
+    "id",
+    "code",
+    "name_th",
+    "name_en",
+    "kind",
+    "department_id",
+    "fiscal_year",
+    "officer_name",
+    "officer_contact",
+    "budget_owner_unit",
+    "budget_implementing_unit",
+    "budget_amount",
+    "rationale",
+    "objectives",
+    "targets",
+    "is_routine",
+    "predecessor_id",
+    "citizen_benefit",
+)
+STEP_COLUMNS = (
+    "project_id",
+    "number",
+    "description",
+    "weight",
+    "planned_start",
+    "planned_end",
+)
+UPDATE_COLUMNS = (
+    "project_id",
+    "report_date",
+    "percent",
+    "done",
+    "problems",
+    "obstacles",
+    "disbursed",
+    "committed",
+)
+BUDGET_LINE_COLUMNS = ("project_id", "number", "category_id", "amount", "source")
+EVALUATION_COLUMNS = ("project_id", "quarter", "score", "comment")
+INDICATOR_COLUMNS = (
+    "id",
+    "code",
+    "name_th",
+    "name_en",
+    "unit",
+    "target",
+    "kind",
+    "level",
+    "department_id",
+    "fiscal_year",
+    "definition",
+    "calculation_method",
+    "aggregation",
+    "direction",
+)
+RESULT_COLUMNS = ("indicator_id", "quarter", "value", "report")
+
+_COPY_NULL = "\\N"
+
+
+def _copy_text(value: str) -> str:
+    """A text value escaped for COPY's text format."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+
+
+class _Writer:
+    """Writes rows a table at a time: COPY on PostgreSQL, one ``executemany``
+    elsewhere (SQLite). Each value goes through its field's preparation for the
+    database (``get_db_prep_save``: Thai text normalised, lists as JSON); the
+    columns not given take their field's default, and ``auto_now`` fields the
+    time of the run, as ``bulk_create`` would."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.copy = connection.vendor == "postgresql"
+        self.next_ids: dict[type[models.Model], int] = {}
+
+    def ids(self, model: type[models.Model], count: int) -> list[int]:
+        """``count`` new primary keys for ``model``'s rows, from its sequence."""
+        if count < 1:
+            return []
+        table, pk = model._meta.db_table, model._meta.pk.column
+        if self.copy:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                    "FROM generate_series(1, %s)",
+                    [table, pk, count],
+                )
+                return [row[0] for row in cursor.fetchall()]
+        if model not in self.next_ids:
+            quote = connection.ops.quote_name
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT MAX({quote(pk)}) FROM {quote(table)}")
+                highest = cursor.fetchone()[0] or 0
+                if connection.vendor == "sqlite":
+                    # AUTOINCREMENT never gives a deleted row's key again; nor do we.
+                    cursor.execute(
+                        "SELECT seq FROM sqlite_sequence WHERE name = %s", [table]
+                    )
+                    row = cursor.fetchone()
+                    highest = max(highest, row[0] if row else 0)
+            self.next_ids[model] = highest + 1
+        first = self.next_ids[model]
+        self.next_ids[model] = first + count
+        return list(range(first, first + count))
+
+    def write(
+        self,
+        model: type[models.Model],
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+    ) -> int:
+        """Write ``rows`` (values in the order of ``columns``, field attnames);
+        returns how many."""
+        rows = list(rows)
+        if not rows:
+            return 0
+        meta = model._meta
+        given = [meta.get_field(name) for name in columns]
+        names = set(columns)
+        rest = [
+            f
+            for f in meta.concrete_fields
+            if f.attname not in names and not isinstance(f, AutoFieldMixin)
+        ]
+        defaults = [self._default(f) for f in rest]
+        fields = given + rest
+        quote = connection.ops.quote_name
+        table = quote(meta.db_table)
+        column_list = ", ".join(quote(f.column) for f in fields)
+        if self.copy:
+            self._copy(
+                f"COPY {table} ({column_list}) FROM STDIN", fields, rows, defaults
+            )
+        else:
+            prepare = [_prepare(f) for f in fields]
+            placeholders = ", ".join(["%s"] * len(fields))
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})",
+                    [
+                        [
+                            convert(value)
+                            for convert, value in zip(
+                                prepare, (*row, *defaults), strict=True
+                            )
+                        ]
+                        for row in rows
+                    ],
+                )
+        return len(rows)
+
+    def _default(self, field: models.Field) -> Any:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            return self.now
+        return field.get_default()
+
+    def _copy(
+        self,
+        sql: str,
+        fields: list[models.Field],
+        rows: list[Sequence[Any]],
+        defaults: list[Any],
+    ) -> None:
+        formats = [_copy_format(f) for f in fields[: len(fields) - len(defaults)]]
+        tail = "".join(
+            "\t" + _copy_format(f)(value)
+            for f, value in zip(fields[len(formats) :], defaults, strict=True)
+        )
+        buffer = io.StringIO()
+        write = buffer.write
+        for row in rows:
+            write(
+                "\t".join([fmt(value) for fmt, value in zip(formats, row, strict=True)])
+            )
+            write(tail)
+            write("\n")
+        buffer.seek(0)
+        started = time.monotonic()
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            if hasattr(raw, "copy_expert"):  # psycopg2
+                raw.copy_expert(sql, buffer)
+            else:  # psycopg 3
+                with raw.copy(sql) as copy:
+                    copy.write(buffer.getvalue())
+        if connection.queries_logged:
+            # COPY bypasses Django's cursor wrapper; count it as the query it is.
+            connection.queries_log.append(
+                {
+                    "sql": f"{sql} -- {len(rows)} rows",
+                    "time": f"{time.monotonic() - started:.3f}",
+                }
+            )
+
+
+def _prepare(field: models.Field) -> Callable[[Any], Any]:
+    """A value as the database driver takes it for ``field``."""
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _copy_format(field: models.Field) -> Callable[[Any], str]:
+    """A value written for ``field`` in COPY's text format: the same value that
+    ``get_db_prep_save`` gives the driver, in the driver's text form."""
+    if isinstance(field, TextListField):
+
+        def items(value: Any) -> str:
+            if value is None:
+                return _COPY_NULL
+            return _copy_text(
+                json.dumps(
+                    field.get_prep_value(value), cls=field.encoder, ensure_ascii=False
+                )
+            )
+
+        return items
+    if isinstance(field, models.CharField | models.TextField):
+        # The same phrases recur on thousands of rows: normalise each once.
+        memo: dict[str, str] = {}
+
+        def text(value: Any) -> str:
+            if value is None:
+                return _COPY_NULL
+            try:
+                return memo[value]
+            except KeyError:
+                prepared = field.get_db_prep_save(value, connection)
+                out = _COPY_NULL if prepared is None else _copy_text(str(prepared))
+                if len(memo) < 50_000:
+                    memo[value] = out
+                return out
+
+        return text
+    if isinstance(field, models.BooleanField):
+        return lambda value: _COPY_NULL if value is None else ("t" if value else "f")
+    if isinstance(field, models.DateField):  # DateTimeField too
+        return lambda value: _COPY_NULL if value is None else value.isoformat()
+    if isinstance(field, models.IntegerField | models.DecimalField | models.ForeignKey):
+        return lambda value: _COPY_NULL if value is None else str(value)
+
+    def other(value: Any) -> str:
+        prepared = field.get_db_prep_save(value, connection)
+        return _COPY_NULL if prepared is None else _copy_text(str(prepared))
+
+    return other
 
 
 # Budget categories a generated project's money is split into, most common first.
@@ -720,6 +995,7 @@ class _Generator:
         self.today = today
         self.batch_size = batch_size
         self.log = log
+        self.rows = _Writer(timezone.now())
         current = thaicalendar.fiscal_year_of(today)
         self.fiscal_years = list(range(current - years + 1, current + 1))
         self.threshold = settings.BEHIND_THRESHOLD
@@ -763,12 +1039,14 @@ class _Generator:
             successors = self._pick_predecessors(previous)
             for start in range(0, self.per_year, self.batch_size):
                 size = min(self.batch_size, self.per_year - start)
+                ids = iter(self.rows.ids(Project, size))
                 chunk = [
                     self._draft_project(
                         fiscal_year,
                         self.rng.choices(specs, weights)[0],
                         departments,
                         successors,
+                        next(ids),
                     )
                     for _ in range(size)
                 ]
@@ -858,6 +1136,7 @@ class _Generator:
         spec: DepartmentSpec,
         departments: dict[str, Department],
         successors: dict[str, list[_Draft]],
+        pk: int,
     ) -> _Draft:
         rng = self.rng
         department = departments[spec.code]
@@ -886,12 +1165,14 @@ class _Generator:
         division, section = rng.randint(10, 32), rng.randint(1, 3)
         owner_unit = f"{spec.code[:2]}{division}0{section}00"
         implementing_unit = owner_unit if rng.random() < 0.8 else f"{owner_unit[:6]}01"
-        project = Project(
+        project = _Record(
+            id=pk,
             code=code,
             name_th=name_th,
             name_en=name_en,
             kind=kind,
             department=department,
+            department_id=department.pk,
             fiscal_year=fiscal_year,
             officer_name=self._officer_name(),
             officer_contact=f"0 2{rng.randint(200, 299)} {rng.randint(1000, 9999)}",
@@ -910,7 +1191,7 @@ class _Generator:
                 for phrase in rng.sample(TARGET_PHRASES, rng.randint(2, 3))
             ],
             is_routine=rng.random() < 0.2,
-            predecessor=predecessor.project if predecessor else None,
+            predecessor_id=predecessor.project.id if predecessor else None,
         )
         draft = _Draft(project=project, spec=spec, work=work, place=place)
         draft.steps = self._plan(project, fiscal_year)
@@ -922,7 +1203,7 @@ class _Generator:
         self._disburse(project, draft.updates)
         return draft
 
-    def _budget_lines(self, project: Project) -> list[BudgetLine]:
+    def _budget_lines(self, project: _Record) -> list[_Record]:
         """The budget split into one to three categories whose total is exact."""
         if project.budget_amount is None or not self.categories:
             return []
@@ -939,10 +1220,10 @@ class _Generator:
             left -= share
         amounts.append(left)
         return [
-            BudgetLine(
-                project=project,
+            _Record(
+                project_id=project.id,
                 number=number,
-                category=self.categories[code],
+                category_id=self.categories[code].pk,
                 amount=amount,
                 source=rng.choice(FUND_SOURCES),
             )
@@ -951,7 +1232,7 @@ class _Generator:
             )
         ]
 
-    def _disburse(self, project: Project, updates: list[ProgressUpdate]) -> None:
+    def _disburse(self, project: _Record, updates: list[_Record]) -> None:
         """Cumulative disbursed (and sometimes committed) on each report: money
         lags the work and most of it is paid late in the year, as real projects
         are (contracts are paid on delivery)."""
@@ -997,7 +1278,7 @@ class _Generator:
         )
         return f"{opening} {closing}"
 
-    def _plan(self, project: Project, fiscal_year: int) -> list[PlanStep]:
+    def _plan(self, project: _Record, fiscal_year: int) -> list[_Record]:
         """Five steps inside the fiscal year whose weights total exactly 100."""
         rng = self.rng
         first, last = thaicalendar.fiscal_year_bounds(fiscal_year)
@@ -1019,8 +1300,8 @@ class _Generator:
             if all_milestones or rng.random() < 0.1:
                 step_start = step_end
             steps.append(
-                PlanStep(
-                    project=project,
+                _Record(
+                    project_id=project.id,
                     number=number,
                     description=rng.choice(STEP_PHRASES[number - 1]),
                     weight=Decimal(weights[number - 1]),
@@ -1031,8 +1312,8 @@ class _Generator:
         return steps
 
     def _updates(
-        self, project: Project, fiscal_year: int, steps: list[PlanStep]
-    ) -> list[ProgressUpdate]:
+        self, project: _Record, fiscal_year: int, steps: list[_Record]
+    ) -> list[_Record]:
         """Monthly reports of cumulative % up to today, following a profile."""
         rng = self.rng
         names, shares = zip(*PROFILES, strict=True)
@@ -1052,7 +1333,7 @@ class _Generator:
         rounding = rng.choices((5, 1, 0), (6, 3, 1))[0]
         finishes = rng.random() < FINISHING[profile]
         drop_at = rng.randint(3, 11) if rng.random() < 0.02 else None
-        updates: list[ProgressUpdate] = []
+        updates: list[_Record] = []
         percent = Decimal(0)
         for index, day in enumerate(dates):
             planned = float(progress.planned_percent(steps, day))
@@ -1069,13 +1350,15 @@ class _Generator:
             percent = value
             behind = planned - float(percent) > self.threshold
             updates.append(
-                ProgressUpdate(
-                    project=project,
+                _Record(
+                    project_id=project.id,
                     report_date=day,
                     percent=percent,
                     done=self._done(steps, day, percent),
                     problems=self._remark(PROBLEMS, 0.8 if behind else 0.1),
                     obstacles=self._remark(OBSTACLES, 0.4 if behind else 0.05),
+                    disbursed=None,
+                    committed=None,
                 )
             )
         return updates
@@ -1086,7 +1369,7 @@ class _Generator:
             return progress.quantize(Decimal(str(round(value, 2))))
         return Decimal(int(round(value / step) * step))
 
-    def _done(self, steps: list[PlanStep], day: date, percent: Decimal) -> str:
+    def _done(self, steps: list[_Record], day: date, percent: Decimal) -> str:
         if percent >= 100:
             return self.rng.choice(DONE_FINISHED)
         if percent == 0:
@@ -1112,38 +1395,44 @@ class _Generator:
     def _write_projects(
         self, chunk: list[_Draft], objectives: list[StrategyNode]
     ) -> None:
-        rng = self.rng
-        Project.objects.bulk_create(
-            [draft.project for draft in chunk], batch_size=self.batch_size
+        rng, rows = self.rng, self.rows
+        rows.write(
+            Project,
+            PROJECT_COLUMNS,
+            _values(PROJECT_COLUMNS, (d.project for d in chunk)),
         )
         links = []
         for draft in chunk:
             if not draft.project.is_routine:
                 node = rng.choice(self._objectives_of(draft.spec.theme, objectives))
-                links.append(
-                    Project.strategies.through(
-                        project_id=draft.project.pk, strategynode_id=node.pk
-                    )
-                )
-        Project.strategies.through.objects.bulk_create(
-            links, batch_size=self.batch_size
+                links.append((draft.project.id, node.pk))
+        rows.write(Project.strategies.through, ("project_id", "strategynode_id"), links)
+        self.counts["steps"] += rows.write(
+            PlanStep,
+            STEP_COLUMNS,
+            _values(STEP_COLUMNS, (s for d in chunk for s in d.steps)),
         )
-        steps = [step for draft in chunk for step in draft.steps]
-        PlanStep.objects.bulk_create(steps, batch_size=self.batch_size)
-        updates = [update for draft in chunk for update in draft.updates]
-        ProgressUpdate.objects.bulk_create(updates, batch_size=self.batch_size)
-        lines = [line for draft in chunk for line in draft.budget_lines]
-        BudgetLine.objects.bulk_create(lines, batch_size=self.batch_size)
-        self.counts["budget_lines"] += len(lines)
+        self.counts["updates"] += rows.write(
+            ProgressUpdate,
+            UPDATE_COLUMNS,
+            _values(UPDATE_COLUMNS, (u for d in chunk for u in d.updates)),
+        )
+        self.counts["budget_lines"] += rows.write(
+            BudgetLine,
+            BUDGET_LINE_COLUMNS,
+            _values(BUDGET_LINE_COLUMNS, (b for d in chunk for b in d.budget_lines)),
+        )
         evaluations = [
             evaluation
             for draft in chunk
             for evaluation in self._project_evaluations(draft)
         ]
-        ProjectEvaluation.objects.bulk_create(evaluations, batch_size=self.batch_size)
-        self.counts["steps"] += len(steps)
-        self.counts["updates"] += len(updates)
-        self.counts["project_evaluations"] += len(evaluations)
+        self.counts["project_evaluations"] += rows.write(
+            ProjectEvaluation, EVALUATION_COLUMNS, evaluations
+        )
+        for draft in chunk:
+            # Written: only the project is needed from here on.
+            draft.steps, draft.updates, draft.budget_lines = [], [], []
 
     def _objectives_of(
         self, theme: str, objectives: list[StrategyNode]
@@ -1158,7 +1447,7 @@ class _Generator:
             ]
         return self.theme_objectives[theme]
 
-    def _project_evaluations(self, draft: _Draft) -> list[ProjectEvaluation]:
+    def _project_evaluations(self, draft: _Draft) -> list[tuple]:
         """A score per passed quarter, lower when the project was behind plan."""
         evaluations = []
         history = [(u.report_date, u.percent) for u in draft.updates]
@@ -1175,14 +1464,7 @@ class _Generator:
                 comment = EVALUATION_COMMENTS[0]
             else:
                 score = self.rng.choice((90, 100, 100, 100))
-            evaluations.append(
-                ProjectEvaluation(
-                    project=draft.project,
-                    quarter=quarter,
-                    score=Decimal(score),
-                    comment=comment,
-                )
-            )
+            evaluations.append((draft.project.id, quarter, Decimal(score), comment))
         return evaluations
 
     # KPIs
@@ -1200,49 +1482,51 @@ class _Generator:
             by_department[draft.spec.code].append(draft)
         anchors = rng.sample(drafts, max(1, len(drafts) // PROJECTS_PER_KPI))
         quarters = self._passed_quarters(fiscal_year)
+        indicator_ids = iter(self.rows.ids(Indicator, len(anchors)))
+        evaluation_ids = iter(
+            self.rows.ids(IndicatorEvaluation, len(anchors) * len(quarters))
+        )
         indicators, links, results, evaluations, scores = [], [], [], [], []
         for anchor in anchors:
             template = rng.choice(KPI_TEMPLATES)
             indicator = self._indicator(fiscal_year, anchor, template)
+            indicator.id = next(indicator_ids)
             indicators.append(indicator)
             others = [d for d in by_department[anchor.spec.code] if d is not anchor]
             linked = [anchor, *rng.sample(others, min(len(others), rng.randint(0, 2)))]
-            links += [
-                Indicator.projects.through(indicator=indicator, project=d.project)
-                for d in linked
-            ]
+            links += [(indicator.id, d.project.id) for d in linked]
             factor = rng.uniform(0.6, 1.15)
             for quarter, _last in quarters:
                 value = self._quarter_value(template, indicator.target, quarter, factor)
                 results.append(
-                    IndicatorResult(
-                        indicator=indicator,
-                        quarter=quarter,
-                        value=value,
-                        report=(
+                    (
+                        indicator.id,
+                        quarter,
+                        value,
+                        (
                             f"ผลการดำเนินงานไตรมาสที่ {quarter}: "
                             f"{value.normalize():f} {template.unit}"
                         ),
                     )
                 )
-                evaluation = IndicatorEvaluation(indicator=indicator, quarter=quarter)
-                evaluations.append(evaluation)
+                evaluation = next(evaluation_ids)
+                evaluations.append((evaluation, indicator.id, quarter))
                 on_time = Decimal(rng.choice((100, 100, 100, 90, 80, 60)))
                 achieved = Decimal(min(100, round(factor * 10) * 10))
                 for code, _name_th, _name_en in EVALUATION_CRITERIA:
                     scores.append(
-                        CriterionScore(
-                            evaluation=evaluation,
-                            criterion=criteria[fiscal_year, code],
-                            score=achieved if code == "2.1" else on_time,
+                        (
+                            evaluation,
+                            criteria[fiscal_year, code].pk,
+                            achieved if code == "2.1" else on_time,
                         )
                     )
-        size = self.batch_size
-        Indicator.objects.bulk_create(indicators, batch_size=size)
-        Indicator.projects.through.objects.bulk_create(links, batch_size=size)
-        IndicatorResult.objects.bulk_create(results, batch_size=size)
-        IndicatorEvaluation.objects.bulk_create(evaluations, batch_size=size)
-        CriterionScore.objects.bulk_create(scores, batch_size=size)
+        rows = self.rows
+        rows.write(Indicator, INDICATOR_COLUMNS, _values(INDICATOR_COLUMNS, indicators))
+        rows.write(Indicator.projects.through, ("indicator_id", "project_id"), links)
+        rows.write(IndicatorResult, RESULT_COLUMNS, results)
+        rows.write(IndicatorEvaluation, ("id", "indicator_id", "quarter"), evaluations)
+        rows.write(CriterionScore, ("evaluation_id", "criterion_id", "score"), scores)
         self.counts["indicators"] += len(indicators)
         self.counts["indicator_results"] += len(results)
         self.counts["indicator_evaluations"] += len(evaluations)
@@ -1252,7 +1536,7 @@ class _Generator:
 
     def _indicator(
         self, fiscal_year: int, anchor: _Draft, template: KpiTemplate
-    ) -> Indicator:
+    ) -> _Record:
         rng = self.rng
         department = anchor.project.department
         prefix = department.indicator_prefix
@@ -1260,7 +1544,7 @@ class _Generator:
         _title_th, _title_en, subject, subject_en = anchor.work
         kinds, weights = zip(*KPI_KINDS, strict=True)
         name_th = template.name_th.format(subject=subject)
-        return Indicator(
+        return _Record(
             code=f"{prefix}-{self.indicator_numbers[prefix]}",
             name_th=name_th,
             name_en=template.name_en.format(subject_en=subject_en),
@@ -1268,7 +1552,7 @@ class _Generator:
             target=Decimal(rng.choice(template.targets)),
             kind=rng.choices(kinds, weights)[0],
             level=template.level,
-            department=department,
+            department_id=department.pk,
             fiscal_year=fiscal_year,
             definition=f"{name_th} ในปีงบประมาณ พ.ศ. {fiscal_year}",
             calculation_method=_calculation_method(template),
@@ -1298,6 +1582,12 @@ class _Generator:
         if template.whole:
             return Decimal(round(value))
         return progress.quantize(Decimal(str(round(value, 2))))
+
+
+def _values(columns: Sequence[str], records: Iterable[_Record]) -> list[tuple]:
+    """Each record's values in the order of ``columns``."""
+    values = operator.attrgetter(*columns)
+    return [values(record) for record in records]
 
 
 def _calculation_method(template: KpiTemplate) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from decimal import Decimal
 
@@ -39,6 +40,7 @@ from projects import (
     thaicalendar,
 )
 from projects.cache import (
+    cached,
     cached_each,
     department_scope,
     fragment_page,
@@ -57,10 +59,19 @@ from projects.forms import (
     ProjectForm,
     VersionForm,
 )
-from projects.models import Department, ProgressUpdate, Project, combine_summaries
+from projects.models import (
+    PROGRESS_ROW_FIELDS,
+    Department,
+    ProgressUpdate,
+    Project,
+    combine_summaries,
+    summarize_progress,
+)
 from reports import charts, dashboard
 
 PAGE_SIZE = 25
+# Projects a page of the department page lists (its totals count them all).
+DEPARTMENT_PAGE_SIZE = 50
 # The overview's lists: the projects most behind plan, the latest reports.
 OVERVIEW_ROWS = 10
 LIST_PARAMS = (
@@ -885,18 +896,32 @@ def department_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @access.public_read
-@public_page("fy")
+@public_page("fy", "page")
 def department_detail(request: HttpRequest, code: str) -> HttpResponse:
     department = get_object_or_404(
         Department.objects.select_related("parent"), code=code
     )
     fiscal_year = selected_fiscal_year(request)
+    on = reading_date(fiscal_year)
+    figures = cached(
+        "department-figures",
+        lambda: _department_figures(department, fiscal_year, on),
+        department.pk,
+        fiscal_year,
+        on,
+        scope=department_scope(department.pk),
+    )
+    # A page that exists: junk numbers neither fail nor make new cache entries.
+    pages = max(1, math.ceil(figures["summary"]["count"] / DEPARTMENT_PAGE_SIZE))
+    page_number = min(_page_number(request), pages)
     return fragment_page(
         request,
         "department",
-        (department.code, fiscal_year),
+        (department.code, fiscal_year, page_number),
         scope=department_scope(department.pk),
-        full=lambda: _department_page(request, department, fiscal_year),
+        full=lambda: _department_page(
+            request, department, fiscal_year, on, figures, page_number
+        ),
         thin=lambda fragment: render(
             request,
             "projects/department_detail.html",
@@ -909,24 +934,84 @@ def department_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+def _page_number(request: HttpRequest) -> int:
+    """The page asked for with ?page=N: a positive number, else the first."""
+    number = request.GET.get("page", "")
+    if number.isascii() and number.isdigit() and len(number) <= 9:
+        return max(1, int(number))
+    return 1
+
+
+def _department_figures(department: Department, fiscal_year: int, on: date) -> dict:
+    """The department's totals over all its projects of the year: progress
+    summary and money, from one read of every project's base figures, and its
+    number of KPIs; cached per data version by the page, which shows only a page
+    of the projects and the first KPIs."""
+    rows = list(
+        department.projects.for_fiscal_year(fiscal_year)
+        .with_progress(on)
+        .with_money(on)
+        .order_by()
+        .values_list(
+            *PROGRESS_ROW_FIELDS,
+            "budget_amount",
+            "planned_disbursed_percent",
+            "disbursed_amount",
+            "disbursed_percent",
+        )
+    )
+    width = len(PROGRESS_ROW_FIELDS)
+    summary = summarize_progress([row[:width] for row in rows])
+    money = dashboard.summarize_money(
+        (
+            department.pk,
+            department.code,
+            department.name_th,
+            department.name_en,
+            department.short_name,
+            *row[1:3],  # actual and planned %
+            *row[width:],
+        )
+        for row in rows
+    )
+    indicator_count = (
+        Indicator.objects.for_fiscal_year(fiscal_year)
+        .filter(department=department)
+        .count()
+    )
+    return {"summary": summary, "money": money, "indicator_count": indicator_count}
+
+
 def _department_page(
-    request: HttpRequest, department: Department, fiscal_year: int
+    request: HttpRequest,
+    department: Department,
+    fiscal_year: int,
+    on: date,
+    figures: dict,
+    page_number: int,
 ) -> HttpResponse:
-    on = reading_date(fiscal_year)
     lang = get_language() or "th"
     base = department.projects.for_fiscal_year(fiscal_year)
-    annotated = base.with_progress(on)
-    projects = list(
-        annotated.with_money(on).select_related("department").order_by("code")
+    summary = figures["summary"]
+    # A page of the projects: a department may have thousands in a year; the
+    # totals above count them all.
+    paginator = Paginator(
+        base.with_progress(on)
+        .with_money(on)
+        .select_related("department")
+        .order_by("code"),
+        DEPARTMENT_PAGE_SIZE,
     )
-    summary = annotated.progress_summary()
+    paginator.count = summary["count"]  # known: no COUNT over the annotated rows
+    page = paginator.get_page(page_number)
+    projects = list(page.object_list)
     statuses = progress.status_counts(summary)
     indicators = [
         (indicator, indicator.achievement_percent(indicator.achieved))
         for indicator in Indicator.objects.for_fiscal_year(fiscal_year)
         .filter(department=department)
         .with_achievement()
-        .order_by("code")
+        .order_by("code")[:DEPARTMENT_PAGE_SIZE]
     ]
     return render(
         request,
@@ -936,9 +1021,12 @@ def _department_page(
             "fiscal_year": fiscal_year,
             "on": on,
             "projects": projects,
+            "page": page,
+            "query": f"fy={fiscal_year}",
             "summary": summary,
             "statuses": statuses,
             "indicators": indicators,
+            "indicator_count": figures["indicator_count"],
             "status_figure": charts.status_distribution(statuses, lang),
             "progress_figure": charts.department_progress(
                 [
@@ -954,7 +1042,7 @@ def _department_page(
                 [],
                 lang,
                 by_month=False,
-                overview=dashboard.summarize_money(dashboard.money_rows_of(projects)),
+                overview=figures["money"],
             ),
         },
     )

@@ -426,8 +426,10 @@ class TestDepartments:
             DepartmentFactory()
         with django_assert_num_queries(3):
             client.get("/departments/", {"fy": 2563})
-        # The money section (issue 18) reuses the project rows: no query added.
-        with django_assert_num_queries(5):
+        # The money section (issue 18) reuses the rows of the totals: no query
+        # added. The department, the totals (every project's figures, the KPIs
+        # counted), a page of the projects, the first KPIs, the fiscal-year switch.
+        with django_assert_num_queries(6):
             client.get(department.get_absolute_url(), {"fy": 2563})
 
 

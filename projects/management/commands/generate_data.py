@@ -56,6 +56,11 @@ class Command(BaseCommand):
             help="Delete the generated departments, projects and KPIs first.",
         )
 
+    def _progress(self, message: str) -> None:
+        # A long run shows its progress as it goes, also when the output is a pipe.
+        self.stdout.write(message)
+        self.stdout.flush()
+
     def handle(self, *args, **options) -> None:
         try:
             today = generator.as_of(options["today"])
@@ -69,7 +74,7 @@ class Command(BaseCommand):
                 years=options["years"],
                 batch_size=options["batch_size"],
                 replace=options["replace"],
-                log=self.stdout.write,
+                log=self._progress,
             )
         except generator.GeneratedDataExists:
             raise CommandError(
