@@ -49,7 +49,13 @@ from projects.forms import (
     ProjectForm,
     VersionForm,
 )
-from projects.models import Department, ProgressUpdate, Project
+from projects.models import (
+    Department,
+    ProgressUpdate,
+    Project,
+    progress_breakdown_of,
+    progress_rows_of,
+)
 from reports import charts, dashboard
 
 PAGE_SIZE = 25
@@ -899,11 +905,14 @@ def _department_page(
     on = reading_date(fiscal_year)
     lang = get_language() or "th"
     base = department.projects.for_fiscal_year(fiscal_year)
-    annotated = base.with_progress(on)
     projects = list(
-        annotated.with_money(on).select_related("department").order_by("code")
+        base.with_progress(on)
+        .with_money(on)
+        .select_related("department")
+        .order_by("code")
     )
-    summary = annotated.progress_summary()
+    # The summary of the rows read for the table, not a second query.
+    summary = progress_breakdown_of(progress_rows_of(projects))[0]
     statuses = {status: summary[status] for status in progress.Status.values}
     indicators = [
         (indicator, indicator.achievement_percent(indicator.achieved))
@@ -946,8 +955,10 @@ def _department_page(
 
 def _overview_figures(fiscal_year: int, on: date) -> dict:
     """The overview's derived figures; cached per data version by the view."""
-    projects = Project.objects.for_fiscal_year(fiscal_year).with_progress(on)
-    summary, department_rows = projects.progress_breakdown()
+    base = Project.objects.for_fiscal_year(fiscal_year)
+    projects = base.with_progress(on)
+    # Progress and money from one read of the rows, as the dashboard does.
+    summary, department_rows, money = dashboard.year_overview(base, on)
     departments = {
         pk: (short_name or code, code)
         for pk, short_name, code in Department.objects.values_list(
@@ -983,6 +994,7 @@ def _overview_figures(fiscal_year: int, on: date) -> dict:
         "behind": behind,
         "latest_updates": latest_updates,
         "indicator_count": Indicator.objects.for_fiscal_year(fiscal_year).count(),
+        "money": money,
     }
 
 
@@ -1024,6 +1036,16 @@ def _overview_page(request: HttpRequest, fiscal_year: int) -> HttpResponse:
                     for row in figures["by_department"]
                 ],
                 lang,
+            ),
+            # The money summary's context, from the cached figures (no query).
+            **dashboard.money_context(
+                Project.objects.none(),
+                fiscal_year,
+                on,
+                [],
+                lang,
+                by_month=False,
+                overview=figures["money"],
             ),
         },
     )

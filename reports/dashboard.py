@@ -16,15 +16,10 @@ from django.db import models
 from django.db.models import (
     Avg,
     Count,
-    F,
-    IntegerField,
     OuterRef,
     QuerySet,
     Subquery,
-    Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import (
@@ -35,7 +30,13 @@ from indicators.models import (
     IndicatorResult,
 )
 from projects import progress, thaicalendar
-from projects.models import Department, ProjectEvaluation, localized
+from projects.models import (
+    PROGRESS_COLUMNS,
+    Department,
+    ProjectEvaluation,
+    localized,
+    progress_breakdown_of,
+)
 from reports import charts
 
 QUARTERS = (1, 2, 3, 4)
@@ -121,40 +122,43 @@ def progress_days(fiscal_year: int, on: date) -> list[date]:
 def progress_over_year(
     projects: QuerySet, fiscal_year: int, on: date
 ) -> list[ProgressPoint]:
-    """The average planned and actual % at each month end, in one query.
+    """The average planned and actual % at each month end, in one query (see
+    year_series). Empty when there is no project."""
+    return year_series(projects, fiscal_year, on)[0]
 
-    ``projects`` is a plain project queryset (not yet ``with_progress``). Each
-    day is one ``with_progress(on=day)`` aggregate; the parts are sent as one
-    UNION ALL. The average actual counts a project without reports as 0, as
-    ``progress_summary`` does. Empty when there is no project.
+
+def year_series(
+    projects: QuerySet, fiscal_year: int, on: date
+) -> tuple[list[ProgressPoint], list[MoneyPoint]]:
+    """The year's progress points and money points at each month end and the
+    reading date, in one query (``figures_over``).
+
+    ``projects`` is a plain project queryset (not yet ``with_progress``). The
+    average actual counts a project without reports as 0, as ``progress_summary``
+    does; actual and disbursed are None after the reading date. Both lists are
+    empty when there is no project.
     """
-    days = progress_days(fiscal_year, on)
-    parts = [
-        projects.with_progress(day)
-        .order_by()
-        .annotate(point=Value(index, output_field=IntegerField()))
-        .values("point")
-        .annotate(
-            count=Count("pk"),
-            actual=Avg(Coalesce("actual_percent", Value(Decimal(0)))),
-            planned=Avg("planned_percent"),
+    figures = projects.figures_over(progress_days(fiscal_year, on))
+    if not any(figure["count"] for figure in figures):
+        return [], []
+    progress_points = [
+        ProgressPoint(
+            day=figure["day"],
+            planned=_decimal(figure["planned"]),
+            actual=_decimal(figure["actual"]) if figure["day"] <= on else None,
         )
-        for index, day in enumerate(days)
+        for figure in figures
     ]
-    rows = {row["point"]: row for row in parts[0].union(*parts[1:], all=True)}
-    if not any(row["count"] for row in rows.values()):
-        return []
-    points = []
-    for index, day in enumerate(days):
-        row = rows[index]
-        points.append(
-            ProgressPoint(
-                day=day,
-                planned=_decimal(row["planned"]),
-                actual=_decimal(row["actual"]) if day <= on else None,
-            )
+    money_points = [
+        MoneyPoint(
+            day=figure["day"],
+            allocated=_decimal(figure["allocated"]),
+            planned=_decimal(figure["planned_money"]),
+            disbursed=_decimal(figure["disbursed"]) if figure["day"] <= on else None,
         )
-    return points
+        for figure in figures
+    ]
+    return progress_points, money_points
 
 
 def department_rows(projects: QuerySet) -> list[dict]:
@@ -162,10 +166,15 @@ def department_rows(projects: QuerySet) -> list[dict]:
 
     Sorted by average actual %, highest first, then by code. Two queries.
     """
+    return with_departments(projects.progress_by_department())
+
+
+def with_departments(by_department: list[dict]) -> list[dict]:
+    """Rows of ``progress_by_department`` with each Department, sorted as
+    department_rows sorts them. One query."""
     departments = {department.pk: department for department in Department.objects.all()}
     rows = [
-        {**row, "department": departments[row["department"]]}
-        for row in projects.progress_by_department()
+        {**row, "department": departments[row["department"]]} for row in by_department
     ]
     return sorted(rows, key=lambda row: (-(row["actual"] or 0), row["department"].code))
 
@@ -409,28 +418,43 @@ class MoneyOverview:
     by_state: list[tuple[WorkState, MoneyTotals]]
 
 
+# What money_overview reads of each row besides the PROGRESS_COLUMNS.
+MONEY_COLUMNS = (
+    "department__code",
+    "department__name_th",
+    "department__name_en",
+    "department__short_name",
+    "budget_amount",
+    "planned_disbursed_percent",
+    "disbursed_amount",
+    "disbursed_percent",
+)
+
+
 def money_overview(projects: QuerySet, on: date) -> MoneyOverview:
     """The money of projects on a date: totals, per department (largest allocation
     first) and per work state, in one query."""
-    rows = (
+    return year_overview(projects, on)[2]
+
+
+def year_overview(
+    projects: QuerySet, on: date
+) -> tuple[dict, list[dict], MoneyOverview]:
+    """``progress_summary()``, ``progress_by_department()`` and money_overview of
+    projects (a plain queryset) on a date, from one read of their rows."""
+    rows = list(
         projects.with_progress(on)
         .with_money(on)
         .order_by()
-        .values_list(
-            "department",
-            "department__code",
-            "department__name_th",
-            "department__name_en",
-            "department__short_name",
-            "actual_percent",
-            "planned_percent",
-            "budget_amount",
-            "planned_disbursed_percent",
-            "disbursed_amount",
-            "disbursed_percent",
-        )
+        .values_list(*PROGRESS_COLUMNS, *MONEY_COLUMNS)
     )
-    return summarize_money(rows)
+    size = len(PROGRESS_COLUMNS)
+    summary, by_department = progress_breakdown_of([row[:size] for row in rows])
+    money_rows = [
+        (row[0], *row[size : size + 4], row[1], row[2], *row[size + 4 :])
+        for row in rows
+    ]
+    return summary, by_department, summarize_money(money_rows)
 
 
 def money_rows_of(projects: list) -> list[tuple]:
@@ -492,38 +516,9 @@ class MoneyPoint:
 
 
 def money_over_year(projects: QuerySet, fiscal_year: int, on: date) -> list[MoneyPoint]:
-    """Planned and disbursed baht at each month end, in one query (UNION ALL of
-    one ``with_money(day)`` aggregate a day, as ``progress_over_year``)."""
-    days = progress_days(fiscal_year, on)
-    parts = [
-        projects.with_progress(day)
-        .with_money(day)
-        .order_by()
-        .annotate(point=Value(index, output_field=IntegerField()))
-        .values("point")
-        .annotate(
-            count=Count("pk"),
-            allocated=Sum("budget_amount"),
-            planned=Sum(
-                F("budget_amount") * F("planned_disbursed_percent") / progress.HUNDRED,
-                output_field=models.DecimalField(max_digits=20, decimal_places=4),
-            ),
-            disbursed=Sum("disbursed_amount"),
-        )
-        for index, day in enumerate(days)
-    ]
-    rows = {row["point"]: row for row in parts[0].union(*parts[1:], all=True)}
-    if not any(row["count"] for row in rows.values()):
-        return []
-    return [
-        MoneyPoint(
-            day=day,
-            allocated=_decimal(rows[index]["allocated"]),
-            planned=_decimal(rows[index]["planned"]),
-            disbursed=_decimal(rows[index]["disbursed"]) if day <= on else None,
-        )
-        for index, day in enumerate(days)
-    ]
+    """Planned and disbursed baht at each month end, in one query (see
+    year_series)."""
+    return year_series(projects, fiscal_year, on)[1]
 
 
 def money_context(
@@ -535,14 +530,19 @@ def money_context(
     *,
     by_month: bool = True,
     overview: MoneyOverview | None = None,
+    money_points: list[MoneyPoint] | None = None,
 ) -> dict:
     """Allocated, planned and disbursed money of the projects: totals, by work
-    state, by department and (``by_month``) by month, with their charts (two
-    queries, one without the months)."""
+    state, by department and (``by_month``) by month, with their charts (no
+    query when given the ``overview`` and the ``money_points`` of year_series;
+    else one for each)."""
     overview = overview or money_overview(base, on)
-    # The month series costs as much as progress_over_year (a with_money() per
-    # month end); pages that do not show the year's curve leave it out.
-    money_points = money_over_year(base, fiscal_year, on) if by_month else []
+    # The month series costs a with_money() per month end; pages that do not
+    # show the year's curve leave it out.
+    if not by_month:
+        money_points = []
+    elif money_points is None:
+        money_points = money_over_year(base, fiscal_year, on)
     return {
         "money": overview,
         "money_points": money_points,

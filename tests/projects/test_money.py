@@ -22,6 +22,7 @@ from projects.models import (
     ProgressUpdate,
     Project,
 )
+from reports import dashboard
 from tests.factories import (
     BudgetLineFactory,
     DepartmentFactory,
@@ -557,13 +558,10 @@ class TestServices:
 # The SQL mirror agrees with the pure functions
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("seed", [18, 2563])
-def test_sql_and_python_money_agree_on_random_projects(seed, settings):
-    settings.DISBURSEMENT_BEHIND_THRESHOLD = 15
-    rng = random.Random(seed)
+def make_random_money_projects(rng: random.Random, department) -> list[Project]:
+    """Fourteen projects of FY 2563 with random budgets, plans, reports (some not
+    approved, some without amounts) and 0 to 2 disbursement plan versions."""
     user = UserFactory()
-    department = DepartmentFactory()
     projects = []
     for index in range(14):
         budget = rng.choice([None, Decimal(0), Decimal(rng.randint(1, 900) * 10_000)])
@@ -603,6 +601,31 @@ def test_sql_and_python_money_agree_on_random_projects(seed, settings):
                 today=date(2019, 10, 1) + timedelta(days=rng.randint(0, 330)),
             )
         projects.append(project)
+    return projects
+
+
+def python_money(project: Project, on: date, threshold: int) -> progress.Money:
+    """A project's money on a date from the pure functions (the Python home)."""
+    updates = list(project.updates.filter(status="approved"))
+    plans = [
+        plan.as_plan() for plan in project.disbursement_plans.prefetch_related("months")
+    ]
+    return progress.money(
+        allocation=project.budget_amount,
+        reports=[(u.report_date, u.disbursed, u.committed) for u in updates],
+        plans=plans,
+        work_planned=project.planned_percent(on),
+        on=on,
+        threshold=threshold,
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [18, 2563])
+def test_sql_and_python_money_agree_on_random_projects(seed, settings):
+    settings.DISBURSEMENT_BEHIND_THRESHOLD = 15
+    department = DepartmentFactory()
+    projects = make_random_money_projects(random.Random(seed), department)
     for on in [
         date(2019, 11, 3),
         date(2020, 2, 29),
@@ -617,19 +640,7 @@ def test_sql_and_python_money_agree_on_random_projects(seed, settings):
             .with_money_status()
         }
         for project in projects:
-            updates = list(project.updates.filter(status="approved"))
-            plans = [
-                plan.as_plan()
-                for plan in project.disbursement_plans.prefetch_related("months")
-            ]
-            expected = progress.money(
-                allocation=project.budget_amount,
-                reports=[(u.report_date, u.disbursed, u.committed) for u in updates],
-                plans=plans,
-                work_planned=project.planned_percent(on),
-                on=on,
-                threshold=15,
-            )
+            expected = python_money(project, on, 15)
             row = rows[project.pk]
             assert row.disbursed_amount == expected.disbursed, (project.pk, on)
             assert row.committed_amount == expected.committed
@@ -638,6 +649,62 @@ def test_sql_and_python_money_agree_on_random_projects(seed, settings):
             assert row.money_status == expected.status
             assert row.money_state == expected.status
             assert row.disbursed_of_plan == expected.of_plan_percent
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [18, 2563])
+def test_the_year_series_and_overview_agree_with_each_projects_money(seed):
+    """The dashboards' grouped figures (figures_over, year_overview) are the sums
+    and averages of each project's own figures from the pure functions."""
+    department = DepartmentFactory()
+    projects = make_random_money_projects(random.Random(seed), department)
+    base = Project.objects.filter(department=department)
+    on = date(2020, 6, 20)
+    points, money_points = dashboard.year_series(base, 2563, on)
+    assert [p.day for p in points] == dashboard.progress_days(2563, on)
+    for point, money_point in zip(points, money_points, strict=True):
+        day = point.day
+        figures = [python_money(p, day, 15) for p in projects]
+        planned = [p.planned_percent(day) for p in projects]
+        actual = [
+            progress.latest_amount(
+                (
+                    (u.report_date, u.percent)
+                    for u in p.updates.filter(status="approved")
+                ),
+                day,
+            )
+            or Decimal(0)
+            for p in projects
+        ]
+        assert point.planned == progress.quantize(sum(planned) / len(planned)), day
+        assert money_point.allocated == sum(m.allocation or 0 for m in figures)
+        assert money_point.planned == progress.quantize(
+            sum(
+                ((m.allocation or 0) * m.planned_percent / 100 for m in figures),
+                Decimal(0),
+            )
+        ), day
+        if day <= on:
+            assert point.actual == progress.quantize(sum(actual) / len(actual)), day
+            assert money_point.disbursed == sum(m.disbursed or 0 for m in figures)
+        else:
+            assert point.actual is None and money_point.disbursed is None
+    summary, by_department, overview = dashboard.year_overview(base, on)
+    assert summary == base.with_progress(on).progress_summary()
+    assert by_department == [{"department": department.pk, **summary}]
+    figures = [python_money(p, on, 15) for p in projects]
+    assert overview.totals.count == len(projects)
+    assert overview.totals.disbursed == sum(m.disbursed or 0 for m in figures)
+    assert overview.totals.behind == sum(
+        m.status == progress.MoneyStatus.BEHIND for m in figures
+    )
+
+
+@pytest.mark.django_db
+def test_figures_over_no_project_or_no_day_is_empty():
+    assert Project.objects.none().figures_over([date(2020, 1, 31)]) == []
+    assert Project.objects.all().figures_over([]) == []
 
 
 # The budget page: who may use it

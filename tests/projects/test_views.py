@@ -424,8 +424,9 @@ class TestDepartments:
             DepartmentFactory()
         with django_assert_num_queries(3):
             client.get("/departments/", {"fy": 2563})
-        # The money section (issue 18) reuses the project rows: no query added.
-        with django_assert_num_queries(5):
+        # The money section (issue 18) and the status summary reuse the project
+        # rows: no query of their own.
+        with django_assert_num_queries(4):
             client.get(department.get_absolute_url(), {"fy": 2563})
 
 
