@@ -853,6 +853,40 @@ def test_dashboard_counts_and_sums_money(client):
 
 
 @pytest.mark.django_db
+def test_overview_shows_money_beside_progress_from_the_dashboards_figures(client):
+    department = DepartmentFactory(short_name="สนย.")
+    done = ProjectFactory(department=department, budget_amount=2 * MILLION)
+    behind = ProjectFactory(department=department, budget_amount=MILLION)
+    for item in (done, behind):
+        PlanStepFactory(project=item)
+    ProgressUpdateFactory(
+        project=done, report_date=date(2020, 9, 1), percent=100, disbursed=MILLION
+    )
+    ProgressUpdateFactory(
+        project=behind, report_date=date(2020, 9, 1), percent=5, disbursed=0
+    )
+    with override("th"):
+        response = client.get("/", {"fy": 2563})
+    overview = response.context["money"]
+    base = Project.objects.filter(fiscal_year=2563)
+    expected = dashboard.money_overview(base, response.context["on"])
+    assert overview.totals == expected.totals
+    assert [(d.pk, sums) for d, sums in overview.by_department] == [
+        (d.pk, sums) for d, sums in expected.by_department
+    ]
+    states = {state.value: sums for state, sums in overview.by_state}
+    assert (states["done"].count, states["done"].allocated) == (1, 2 * MILLION)
+    assert (states["behind"].count, states["behind"].allocated) == (1, MILLION)
+    html = response.content.decode()
+    # The numbers as text, the Thai way: allocated, disbursed, % and the tables.
+    assert 'data-testid="money-allocated">3.00 ล้านบาท<' in html
+    assert 'data-testid="money-disbursed">1.00 ล้านบาท<' in html
+    assert "33.33%" in html
+    assert 'id="money-states-table"' in html
+    assert 'id="money-departments-table"' in html
+
+
+@pytest.mark.django_db
 def test_export_has_the_money_columns(client):
     project = ProjectFactory(budget_amount=MILLION)
     PlanStepFactory(project=project)
