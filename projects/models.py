@@ -451,11 +451,14 @@ def _disbursed_amount(on: date) -> Subquery:
 def _planned_disbursed_percent(on: date) -> Case:
     """The outer project's planned disbursed % on a date
     (``progress.planned_disbursed_percent``): the latest month of the
-    disbursement plan in force, else the work plan's ``planned_percent``."""
+    disbursement plan in force, else (none, or one that follows the work plan)
+    the work plan's ``planned_percent``."""
+    # A version in force that follows the work plan counts as none.
     in_force = DisbursementPlan.objects.filter(
         Q(valid_from__isnull=True) | Q(valid_from__lte=on),
         Q(valid_until__isnull=True) | Q(valid_until__gt=on),
         project=OuterRef("pk"),
+        follows_work_plan=False,
     )
     month = DisbursementPlanMonth.objects.filter(
         Q(plan__valid_from__isnull=True) | Q(plan__valid_from__lte=on),
@@ -1060,6 +1063,14 @@ class DisbursementPlan(RevisionFields):
         on_delete=models.CASCADE,
         related_name="disbursement_plans",
     )
+    follows_work_plan = models.BooleanField(
+        _("follows the work plan"),
+        default=False,
+        help_text=_(
+            "A revision back to the default: from its start the plan follows the "
+            "work plan's planned %, without months of its own."
+        ),
+    )
 
     history = HistoricalRecords()
 
@@ -1082,6 +1093,7 @@ class DisbursementPlan(RevisionFields):
             self.valid_from,
             self.valid_until,
             tuple((m.month_end, m.percent) for m in self.months.all()),
+            follows_work_plan=self.follows_work_plan,
         )
 
 

@@ -533,7 +533,9 @@ def _money_initial(project: Project, month_ends: list[date]) -> dict:
     """The budget page's first values: the plan in force now, or the default one
     that follows the work plan."""
     current = (
-        project.disbursement_plans.filter(valid_until__isnull=True)
+        project.disbursement_plans.filter(
+            valid_until__isnull=True, follows_work_plan=False
+        )
         .prefetch_related("months")
         .first()
     )
@@ -541,13 +543,19 @@ def _money_initial(project: Project, month_ends: list[date]) -> dict:
         "version": project.budget_version,
         "citizen_benefit": project.citizen_benefit,
         "follow_work_plan": current is None,
+        "plan_by": "month",
     }
+    months = []
     for index, day in enumerate(month_ends):
         if current is not None:
             value = progress.planned_disbursed_percent([current.as_plan()], 0, day)
         else:
             value = project.planned_percent(day)
         initial[f"month_{index}"] = value
+        months.append((day, value))
+    if len(months) == 12:
+        for index, value in enumerate(progress.quarter_figures(months)):
+            initial[f"quarter_{index}"] = value
     return initial
 
 
@@ -575,9 +583,7 @@ def budget_edit(request: HttpRequest, code: str) -> HttpResponse:
     )
     conflict = False
     if data is not None and formset.is_valid() and form.is_valid():
-        follow = form.cleaned_data["follow_work_plan"] and not (
-            project.disbursement_plans.exists()
-        )
+        follow = form.cleaned_data["follow_work_plan"]
         try:
             _saved, plan = services.save_money(
                 project=project,
@@ -591,6 +597,7 @@ def budget_edit(request: HttpRequest, code: str) -> HttpResponse:
                     for row in formset.lines()
                 ],
                 months=None if follow else form.months(),
+                follows_work_plan=follow,
                 version=form.cleaned_data["version"],
                 citizen_benefit=form.cleaned_data["citizen_benefit"],
                 reason=form.cleaned_data["reason"],
@@ -624,7 +631,9 @@ def budget_edit(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             "conflict": conflict,
             "needs_revision": services.plan_needs_revision(project),
-            "has_plan": project.disbursement_plans.exists(),
+            "has_plan": project.disbursement_plans.filter(
+                valid_until__isnull=True, follows_work_plan=False
+            ).exists(),
             "year_lock": access.year_lock(project.fiscal_year),
         },
         status=409 if conflict else 200,

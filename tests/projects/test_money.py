@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import override
 from openpyxl import Workbook
 
-from projects import importing, money, progress, quality, services
+from projects import importing, money, progress, quality, services, thaicalendar
 from projects.models import (
     BudgetCategory,
     BudgetLine,
@@ -85,6 +85,43 @@ def test_disbursement_plan_in_force_else_the_work_plan():
     assert progress.planned_disbursed_percent(plans, work, date(2020, 3, 30)) == 0
     assert progress.planned_disbursed_percent(plans, work, date(2020, 7, 1)) == 70
     assert progress.planned_disbursed_percent([], work, date(2020, 7, 1)) == work
+
+
+def test_a_plan_by_quarter_is_spread_evenly_over_each_quarters_months():
+    month_ends = [
+        thaicalendar.month_end(year, month)
+        for year, month in thaicalendar.fiscal_months(2563)
+    ]
+    months = progress.months_from_quarters(
+        month_ends, [Decimal(10), None, Decimal(55), Decimal(100)]
+    )
+    assert [day for day, _pct in months] == month_ends
+    assert [pct for _day, pct in months] == [
+        Decimal("3.33"),
+        Decimal("6.67"),
+        Decimal(10),
+        Decimal(10),  # Q2 left empty: the same as Q1
+        Decimal(10),
+        Decimal(10),
+        Decimal(25),
+        Decimal(40),
+        Decimal(55),
+        Decimal(70),
+        Decimal(85),
+        Decimal(100),
+    ]
+    assert progress.quarter_figures(months) == [10, 10, 55, 100]
+
+
+def test_a_plan_version_that_follows_the_work_plan_reads_the_work_plan():
+    plans = [
+        progress.MoneyPlan(None, date(2020, 4, 1), [(date(2019, 10, 31), Decimal(50))]),
+        progress.MoneyPlan(date(2020, 4, 1), None, (), follows_work_plan=True),
+    ]
+    assert (
+        progress.planned_disbursed_percent(plans, Decimal(7), date(2020, 3, 31)) == 50
+    )
+    assert progress.planned_disbursed_percent(plans, Decimal(7), date(2020, 4, 1)) == 7
 
 
 def test_money_figures_on_a_date(settings):
@@ -541,6 +578,102 @@ class TestServices:
         row = Project.objects.with_progress(later).with_money(later).get(pk=project.pk)
         assert row.planned_disbursed_percent == Decimal(90)
 
+    def test_back_to_the_work_plan_before_reports_removes_the_own_plan(
+        self, project, staff
+    ):
+        plan = services.save_disbursement_plan(
+            project=project,
+            user=staff,
+            months=[(date(2020, 9, 30), Decimal(100))],
+            version=project.budget_version,
+            today=TODAY,
+        )
+        project.refresh_from_db()
+        assert (
+            services.follow_work_plan(
+                project=project, user=staff, version=project.budget_version, today=TODAY
+            )
+            is None
+        )
+        assert not DisbursementPlan.objects.exists()
+        # The audit history keeps the removed plan and who removed it.
+        removed = plan.history.latest()
+        assert (removed.history_type, removed.history_user) == ("-", staff)
+        day = date(2020, 3, 31)
+        row = Project.objects.with_progress(day).with_money(day).get(pk=project.pk)
+        assert row.planned_disbursed_percent == row.planned_percent
+        # Following already: nothing to revise, only the version moves on.
+        project.refresh_from_db()
+        services.follow_work_plan(
+            project=project, user=staff, version=project.budget_version, today=TODAY
+        )
+        assert not DisbursementPlan.objects.exists()
+        with pytest.raises(services.ConflictError):
+            services.follow_work_plan(
+                project=project, user=staff, version=project.budget_version, today=TODAY
+            )
+
+    def test_back_to_the_work_plan_after_reports_is_a_revision_with_a_reason(
+        self, project, staff
+    ):
+        own = services.save_disbursement_plan(
+            project=project,
+            user=staff,
+            months=[
+                (date(2019, 10, 31), Decimal(80)),
+                (date(2020, 9, 30), Decimal(100)),
+            ],
+            version=project.budget_version,
+            today=date(2019, 10, 2),
+        )
+        ProgressUpdateFactory(project=project, report_date=date(2020, 4, 1))
+        project.refresh_from_db()
+        with pytest.raises(services.ReasonRequiredError):
+            services.follow_work_plan(
+                project=project, user=staff, version=project.budget_version, today=TODAY
+            )
+        back = services.follow_work_plan(
+            project=project,
+            user=staff,
+            version=project.budget_version,
+            reason="กลับไปตามแผนงาน",
+            today=TODAY,
+        )
+        own.refresh_from_db()
+        assert own.valid_until == TODAY == back.valid_from
+        assert (back.number, back.follows_work_plan, back.reason) == (
+            2,
+            True,
+            "กลับไปตามแผนงาน",
+        )
+        assert back.history.get().history_user == staff
+        assert not back.months.exists()
+        plans = [plan.as_plan() for plan in project.disbursement_plans.all()]
+        for day, expected in [
+            (date(2020, 5, 31), Decimal(80)),
+            (date(2020, 7, 31), None),
+        ]:
+            row = Project.objects.with_progress(day).with_money(day).get(pk=project.pk)
+            python = progress.planned_disbursed_percent(
+                plans, project.planned_percent(day), day
+            )
+            assert row.planned_disbursed_percent == python
+            # Before the revision the own plan; from it on, the work plan's %.
+            assert python == (expected if expected is not None else row.planned_percent)
+        # An own plan again later is a further revision after the one that follows.
+        project.refresh_from_db()
+        again = services.save_disbursement_plan(
+            project=project,
+            user=staff,
+            months=[(date(2020, 9, 30), Decimal(100))],
+            version=project.budget_version,
+            reason="แผนใหม่",
+            today=date(2020, 8, 3),
+        )
+        assert (again.number, again.follows_work_plan) == (3, False)
+        back.refresh_from_db()
+        assert back.valid_until == again.valid_from
+
     def test_a_falling_plan_is_refused(self, project, staff):
         with pytest.raises(services.RuleError):
             services.save_disbursement_plan(
@@ -586,8 +719,19 @@ def make_random_money_projects(rng: random.Random, department) -> list[Project]:
                     status=rng.choice(["approved", "approved", "submitted"]),
                 )
         revisions = index % 3
-        for _number in range(revisions):
+        for number in range(revisions):
             project.refresh_from_db()
+            today = date(2019, 10, 1) + timedelta(days=rng.randint(0, 330))
+            if number and index % 4 == 1:
+                # A revision back to the work plan's own pace.
+                services.follow_work_plan(
+                    project=project,
+                    user=user,
+                    version=project.budget_version,
+                    reason="ตามแผนงาน",
+                    today=today,
+                )
+                continue
             cumulative = sorted(Decimal(rng.randint(0, 100)) for _ in range(12))
             services.save_disbursement_plan(
                 project=project,
@@ -598,7 +742,7 @@ def make_random_money_projects(rng: random.Random, department) -> list[Project]:
                 ],
                 version=project.budget_version,
                 reason="ปรับแผน",
-                today=date(2019, 10, 1) + timedelta(days=rng.randint(0, 330)),
+                today=today,
             )
         projects.append(project)
     return projects
@@ -762,6 +906,81 @@ class TestBudgetPage:
         assert "1,000,000.00 บาท" in html
         # The same form sent again is a conflict: someone saved meanwhile.
         assert client.post(self.url(project), data).status_code == 409
+
+    def budget_data(self, project, **values):
+        data = {
+            "version": project.budget_version,
+            "citizen_benefit": "",
+            "lines-TOTAL_FORMS": "0",
+            "lines-INITIAL_FORMS": "0",
+            "lines-MIN_NUM_FORMS": "0",
+            "lines-MAX_NUM_FORMS": "50",
+        }
+        return {**data, **values}
+
+    def test_a_plan_typed_by_quarter_is_kept_by_month(self, client, project, staff):
+        client.force_login(staff)
+        html = client.get(self.url(project)).content.decode()
+        assert 'name="quarter_3"' in html and 'name="plan_by"' in html
+        data = self.budget_data(
+            project,
+            plan_by="quarter",
+            quarter_0="30",
+            quarter_1="",
+            quarter_2="60",
+            quarter_3="100",
+            # The month fields are ignored when planning by quarter.
+            month_0="99",
+        )
+        response = client.post(self.url(project), data)
+        assert response.status_code == 302, response.content.decode()[:3000]
+        plan = project.disbursement_plans.get()
+        assert [m.percent for m in plan.months.all()] == [
+            10,
+            20,
+            30,
+            30,
+            30,
+            30,
+            40,
+            50,
+            60,
+            Decimal("73.33"),
+            Decimal("86.67"),
+            100,
+        ]
+        # Shown again by quarter as the figures at each quarter's end.
+        form = client.get(self.url(project)).context["form"]
+        assert [form.initial[f"quarter_{i}"] for i in range(4)] == [30, 30, 60, 100]
+
+    def test_back_to_the_work_plan_through_the_form_needs_a_reason_after_reports(
+        self, client, project, staff, english
+    ):
+        services.save_disbursement_plan(
+            project=project,
+            user=staff,
+            months=[(date(2020, 9, 30), Decimal(100))],
+            version=project.budget_version,
+            today=date(2019, 10, 2),
+        )
+        ProgressUpdateFactory(project=project, report_date=date(2020, 4, 1))
+        project.refresh_from_db()
+        client.force_login(staff)
+        html = client.get(self.url(project)).content.decode()
+        assert 'data-testid="own-plan-notice"' in html
+        data = self.budget_data(project, follow_work_plan="on")
+        response = client.post(self.url(project), data)
+        assert response.status_code == 200
+        assert "Give the reason" in response.content.decode()
+        assert project.disbursement_plans.count() == 1
+        response = client.post(self.url(project), {**data, "reason": "ตามความคืบหน้างาน"})
+        assert response.status_code == 302, response.content.decode()[:3000]
+        back = project.disbursement_plans.get(number=2)
+        assert back.follows_work_plan and back.valid_from == TODAY
+        assert back.reason == "ตามความคืบหน้างาน"
+        assert back.history.get().history_user == staff
+        page = client.get(project.get_absolute_url()).content.decode()
+        assert "follows the work plan" in page
 
     def test_a_falling_plan_is_a_clear_error_and_saves_nothing(
         self, client, project, staff, english, categories
