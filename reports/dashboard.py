@@ -427,7 +427,6 @@ MONEY_COLUMNS = (
     "budget_amount",
     "planned_disbursed_percent",
     "disbursed_amount",
-    "disbursed_percent",
 )
 
 
@@ -450,8 +449,17 @@ def year_overview(
     )
     size = len(PROGRESS_COLUMNS)
     summary, by_department = progress_breakdown_of([row[:size] for row in rows])
+    # The disbursed % by its Python rule (the SQL mirror's disbursed_percent
+    # would run the disbursed subquery a second time for every row).
     money_rows = [
-        (row[0], *row[size : size + 4], row[1], row[2], *row[size + 4 :])
+        (
+            row[0],
+            *row[size : size + 4],
+            row[1],
+            row[2],
+            *row[size + 4 :],
+            progress.share_percent(row[-1], row[size + 4]),
+        )
         for row in rows
     ]
     return summary, by_department, summarize_money(money_rows)
