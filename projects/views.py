@@ -967,7 +967,7 @@ def _overview_figures(fiscal_year: int, on: date) -> dict:
     base = Project.objects.for_fiscal_year(fiscal_year)
     projects = base.with_progress(on)
     # Progress and money from one read of the rows, as the dashboard does.
-    summary, department_rows, money = dashboard.year_overview(base, on)
+    summary, department_rows, money = dashboard.year_overview(projects, on)
     departments = {
         pk: (short_name or code, code)
         for pk, short_name, code in Department.objects.values_list(

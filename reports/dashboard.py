@@ -433,17 +433,16 @@ MONEY_COLUMNS = (
 def money_overview(projects: QuerySet, on: date) -> MoneyOverview:
     """The money of projects on a date: totals, per department (largest allocation
     first) and per work state, in one query."""
-    return year_overview(projects, on)[2]
+    return year_overview(projects.with_progress(on), on)[2]
 
 
 def year_overview(
     projects: QuerySet, on: date
 ) -> tuple[dict, list[dict], MoneyOverview]:
     """``progress_summary()``, ``progress_by_department()`` and money_overview of
-    projects (a plain queryset) on a date, from one read of their rows."""
+    projects ``with_progress(on)`` on that date, from one read of their rows."""
     rows = list(
-        projects.with_progress(on)
-        .with_money(on)
+        projects.with_money(on)
         .order_by()
         .values_list(*PROGRESS_COLUMNS, *MONEY_COLUMNS)
     )
@@ -582,5 +581,8 @@ def money_context(
                 if sums.allocated
             ][:15],
             lang,
-        ),
+        )
+        # Drawn beside the year's curve only (the table gives the same figures).
+        if money_points
+        else None,
     }

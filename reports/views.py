@@ -70,7 +70,7 @@ def _summary_context(
     base = Project.objects.for_fiscal_year(fiscal_year)
     if department is not None:
         base = base.filter(department=department)
-    summary, by_department, money = dashboard.year_overview(base, on)
+    summary, by_department, money = dashboard.year_overview(base.with_progress(on), on)
     statuses = {status: summary[status] for status in progress.Status.values}
     points, money_points = dashboard.year_series(base, fiscal_year, on)
     counts = dashboard.band_counts(kpis)

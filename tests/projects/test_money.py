@@ -834,7 +834,9 @@ def test_the_year_series_and_overview_agree_with_each_projects_money(seed):
             assert money_point.disbursed == sum(m.disbursed or 0 for m in figures)
         else:
             assert point.actual is None and money_point.disbursed is None
-    summary, by_department, overview = dashboard.year_overview(base, on)
+    summary, by_department, overview = dashboard.year_overview(
+        base.with_progress(on), on
+    )
     assert summary == base.with_progress(on).progress_summary()
     assert by_department == [{"department": department.pk, **summary}]
     figures = [python_money(p, on, 15) for p in projects]
