@@ -280,7 +280,7 @@ class ProjectQuerySet(models.QuerySet):
                     planned_percent=_planned_percent(day),
                 )
                 .annotate(
-                    planned_disbursed_percent=_planned_disbursed_percent(day),
+                    own_planned=_own_planned_disbursed_percent(day),
                     disbursed_amount=_disbursed_amount(day),
                 )
                 .values(*FIGURE_COLUMNS)
@@ -294,11 +294,16 @@ class ProjectQuerySet(models.QuerySet):
         if not parts:
             return []
         # Grouped outside the parts: an aggregate over an annotation would repeat
-        # its subqueries once per aggregate that reads it.
+        # its subqueries once per aggregate that reads it. The planned
+        # disbursement is _planned_disbursed_percent's COALESCE, taken here so
+        # the work plan's % is computed once a row, not again inside it.
+        # Sums rounded to the places of what they add (SQLite adds decimals as
+        # floats), averaged here in Decimal: the same figures on both databases.
         sql = (
-            "SELECT point, COUNT(*), AVG(COALESCE(actual_percent, 0)),"
-            " AVG(planned_percent), SUM(budget_amount),"
-            " SUM(budget_amount * planned_disbursed_percent), SUM(disbursed_amount)"
+            "SELECT point, COUNT(*), ROUND(SUM(COALESCE(actual_percent, 0)), 2),"
+            " ROUND(SUM(planned_percent), 2), ROUND(SUM(budget_amount), 2),"
+            " ROUND(SUM(budget_amount * COALESCE(own_planned, planned_percent)), 4),"
+            " ROUND(SUM(disbursed_amount), 2)"
             f" FROM ({' UNION ALL '.join(parts)}) figures GROUP BY point"
         )
         with connections[self.db].cursor() as cursor:
@@ -308,10 +313,23 @@ class ProjectQuerySet(models.QuerySet):
             return []
         figures = []
         for index, day in enumerate(days):
-            figure = dict(zip(FIGURES, rows[index], strict=True))
-            if figure["planned_money"] is not None:
-                figure["planned_money"] = _as_decimal(figure["planned_money"]) / 100
-            figures.append({"day": day, **figure})
+            count, *sums = rows[index]
+            actual, planned, allocated, planned_money, disbursed = (
+                None if value is None else _as_decimal(value) for value in sums
+            )
+            figures.append(
+                {
+                    "day": day,
+                    "count": count,
+                    "actual": actual / count,
+                    "planned": planned / count,
+                    "allocated": allocated,
+                    "planned_money": None
+                    if planned_money is None
+                    else planned_money / 100,
+                    "disbursed": disbursed,
+                }
+            )
         return figures
 
     def progress_summary(self) -> dict:
@@ -344,14 +362,13 @@ PROGRESS_COLUMNS = (
     "completed_on",
     "reported_months",
 )
-# What figures_over() gives for each day, and the columns of one day's part.
-FIGURES = ("count", "actual", "planned", "allocated", "planned_money", "disbursed")
+# The columns of one day's part of figures_over().
 FIGURE_COLUMNS = (
     "point",
     "actual_percent",
     "planned_percent",
     "budget_amount",
-    "planned_disbursed_percent",
+    "own_planned",
     "disbursed_amount",
 )
 
@@ -448,11 +465,22 @@ def _disbursed_amount(on: date) -> Subquery:
     )
 
 
-def _planned_disbursed_percent(on: date) -> Case:
+def _planned_disbursed_percent(on: date) -> Coalesce:
     """The outer project's planned disbursed % on a date
     (``progress.planned_disbursed_percent``): the latest month of the
     disbursement plan in force, else (none, or one that follows the work plan)
     the work plan's ``planned_percent``."""
+    return Coalesce(
+        _own_planned_disbursed_percent(on),
+        F("planned_percent"),
+        output_field=PERCENT_FIELD,
+    )
+
+
+def _own_planned_disbursed_percent(on: date) -> Case:
+    """The latest month's figure of the outer project's own disbursement plan in
+    force on a date (0 before its first month); NULL when none is in force, or
+    the one in force follows the work plan."""
     # A version in force that follows the work plan counts as none.
     in_force = DisbursementPlan.objects.filter(
         Q(valid_from__isnull=True) | Q(valid_from__lte=on),
@@ -475,7 +503,7 @@ def _planned_disbursed_percent(on: date) -> Case:
                 output_field=PERCENT_FIELD,
             ),
         ),
-        default=F("planned_percent"),
+        default=None,
         output_field=PERCENT_FIELD,
     )
 
