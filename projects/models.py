@@ -386,12 +386,14 @@ def progress_rows_of(projects: Iterable[Project]) -> list[tuple]:
 
 def progress_breakdown_of(rows: list[tuple]) -> tuple[dict, list[dict]]:
     """progress_summary() and progress_by_department() of PROGRESS_COLUMNS rows."""
+    # Each row's rules applied once, for the city's summary and its department's.
+    facts = [_row_facts(row) for row in rows]
     by_department: dict[int, list[tuple]] = {}
-    for row in rows:
-        by_department.setdefault(row[0], []).append(row)
-    return _summarize(rows), [
-        {"department": department, **_summarize(department_rows)}
-        for department, department_rows in by_department.items()
+    for row, row_facts in zip(rows, facts, strict=True):
+        by_department.setdefault(row[0], []).append(row_facts)
+    return _summarize_facts(facts), [
+        {"department": department, **_summarize_facts(department_facts)}
+        for department, department_facts in by_department.items()
     ]
 
 
@@ -510,19 +512,33 @@ def _own_planned_disbursed_percent(on: date) -> Case:
 
 def _summarize(rows: list[tuple]) -> dict:
     """Count, average actual and planned %, statuses and overdue of progress rows."""
-    threshold = settings.BEHIND_THRESHOLD
+    return _summarize_facts([_row_facts(row) for row in rows])
+
+
+def _row_facts(row: tuple) -> tuple:
+    """(actual, planned, status, overdue) of a PROGRESS_COLUMNS row, by the rules."""
+    _department, actual, planned, on, fiscal_year, *facts = row
+    return (
+        actual,
+        planned,
+        progress.status(actual, planned, settings.BEHIND_THRESHOLD),
+        bool(missing_months(fiscal_year, on, *facts)),
+    )
+
+
+def _summarize_facts(facts: list[tuple]) -> dict:
+    """The summary of rows' _row_facts: count, averages, statuses, overdue."""
     summary: dict = dict.fromkeys(progress.Status.values, 0)
-    summary |= {"count": len(rows), "actual": None, "planned": None, "overdue": 0}
+    summary |= {"count": len(facts), "actual": None, "planned": None, "overdue": 0}
     actual_total = planned_total = Decimal(0)
-    for _department, actual, planned, on, fiscal_year, *facts in rows:
-        status = progress.status(actual, planned, threshold)
+    for actual, planned, status, overdue in facts:
         summary[status] += 1
-        summary["overdue"] += bool(missing_months(fiscal_year, on, *facts))
+        summary["overdue"] += overdue
         actual_total += actual or Decimal(0)
         planned_total += planned
-    if rows:
-        summary["actual"] = actual_total / len(rows)
-        summary["planned"] = planned_total / len(rows)
+    if facts:
+        summary["actual"] = actual_total / len(facts)
+        summary["planned"] = planned_total / len(facts)
     return summary
 
 

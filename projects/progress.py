@@ -7,6 +7,7 @@ check that both agree.
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -254,8 +255,11 @@ def months_mask(days: Iterable[date]) -> int:
     return mask
 
 
+@functools.lru_cache(maxsize=512)
 def month_due(year: int, month: int, due_day: int) -> date:
-    """The day a month's report is due: its due day, or its last day if shorter."""
+    """The day a month's report is due: its due day, or its last day if shorter.
+
+    Cached: the summaries ask it for every month of every project."""
     last = calendar.monthrange(year, month)[1]
     return date(year, month, min(due_day, last))
 

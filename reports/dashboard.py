@@ -371,6 +371,28 @@ def work_state(actual: Decimal | None, planned: Decimal, threshold: int) -> Work
     return WorkState.IN_PROGRESS
 
 
+def money_figures(
+    allocation: Decimal | None,
+    planned_percent: Decimal,
+    disbursed: Decimal | None,
+    disbursed_percent: Decimal | None,
+) -> tuple[Decimal, Decimal, Decimal, bool]:
+    """What one project adds to MoneyTotals: allocation, planned baht, disbursed
+    and whether it is disbursing behind plan (progress.money_status)."""
+    status = progress.money_status(
+        allocation,
+        disbursed_percent,
+        planned_percent,
+        settings.DISBURSEMENT_BEHIND_THRESHOLD,
+    )
+    return (
+        allocation or Decimal(0),
+        progress.planned_amount(allocation, planned_percent) or Decimal(0),
+        disbursed or Decimal(0),
+        status == progress.MoneyStatus.BEHIND,
+    )
+
+
 @dataclass
 class MoneyTotals:
     """Sums of projects' money: allocation, planned to date, disbursed."""
@@ -388,17 +410,24 @@ class MoneyTotals:
         disbursed: Decimal | None,
         disbursed_percent: Decimal | None,
     ) -> None:
-        money_status = progress.money_status(
-            allocation,
-            disbursed_percent,
-            planned_percent,
-            settings.DISBURSEMENT_BEHIND_THRESHOLD,
+        """Add one project's money from its with_money() figures."""
+        self.add_figures(
+            *money_figures(allocation, planned_percent, disbursed, disbursed_percent)
         )
+
+    def add_figures(
+        self,
+        allocation: Decimal,
+        planned: Decimal,
+        disbursed: Decimal,
+        behind: bool,
+    ) -> None:
+        """Add one project's money_figures()."""
         self.count += 1
-        self.allocated += allocation or Decimal(0)
-        self.planned += progress.planned_amount(allocation, planned_percent) or 0
-        self.disbursed += disbursed or Decimal(0)
-        self.behind += money_status == progress.MoneyStatus.BEHIND
+        self.allocated += allocation
+        self.planned += planned
+        self.disbursed += disbursed
+        self.behind += behind
 
     @property
     def disbursed_percent(self) -> Decimal | None:
@@ -493,7 +522,9 @@ def summarize_money(rows) -> MoneyOverview:
     departments: dict[int, tuple[Department, MoneyTotals]] = {}
     states = {state: MoneyTotals() for state in WorkState}
     for pk, code, name_th, name_en, short_name, actual, planned, *money in rows:
-        totals.add(*money)
+        # Each project's figures once, added to its three totals.
+        figures = money_figures(*money)
+        totals.add_figures(*figures)
         if pk not in departments:
             department = Department(
                 pk=pk,
@@ -503,8 +534,8 @@ def summarize_money(rows) -> MoneyOverview:
                 short_name=short_name,
             )
             departments[pk] = (department, MoneyTotals())
-        departments[pk][1].add(*money)
-        states[work_state(actual, planned, threshold)].add(*money)
+        departments[pk][1].add_figures(*figures)
+        states[work_state(actual, planned, threshold)].add_figures(*figures)
     by_department = sorted(
         departments.values(), key=lambda pair: (-pair[1].allocated, pair[0].code)
     )
