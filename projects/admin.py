@@ -219,7 +219,14 @@ class BudgetLineInline(ReadOnlyAdminMixin, admin.TabularInline):
 class DisbursementPlanInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = DisbursementPlan
     extra = 0
-    fields = ["number", "valid_from_be", "valid_until_be", "reason", "author"]
+    fields = [
+        "number",
+        "valid_from_be",
+        "valid_until_be",
+        "follows_work_plan",
+        "reason",
+        "author",
+    ]
     readonly_fields = fields
     valid_from_be = be_date("valid_from", _("in force from"))
     valid_until_be = be_date("valid_until", _("superseded on"))

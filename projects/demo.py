@@ -626,6 +626,31 @@ def late_disbursement(budget: Decimal | None, percent: Decimal) -> Decimal | Non
     return (budget * share).quantize(Decimal(100))
 
 
+def write_demo_money() -> int:
+    """Give the staff login's projects written before money existed their money:
+    the allocation lines, what citizens get and the disbursed amount on their
+    reports. Projects that have budget lines already are left as they are;
+    returns how many got money."""
+    written = 0
+    for number, amounts in STAFF_BUDGETS.items():
+        project = Project.objects.filter(
+            code=f"{DEPARTMENT['code']}-{number}", budget_lines__isnull=True
+        ).first()
+        if project is None:
+            continue
+        project.budget_amount = amounts[0] + amounts[1]
+        project.citizen_benefit = project.citizen_benefit or STAFF_BENEFITS[number]
+        project._change_reason = IMPORTED
+        project.save(update_fields=["budget_amount", "citizen_benefit", "updated_at"])
+        _write_budget_lines(project, amounts)
+        for update in project.updates.filter(disbursed__isnull=True):
+            update.disbursed = late_disbursement(project.budget_amount, update.percent)
+            update._change_reason = IMPORTED
+            update.save(update_fields=["disbursed", "updated_at"])
+        written += 1
+    return written
+
+
 def _write_budget_lines(project: Project, amounts: tuple[Decimal, Decimal]) -> None:
     categories = BudgetCategory.objects.in_bulk(
         ["operating", "investment"], field_name="code"

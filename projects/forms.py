@@ -508,7 +508,21 @@ class MoneyPlanForm(VersionForm):
     follow_work_plan = forms.BooleanField(
         label=_("Disburse as the work plan progresses"),
         required=False,
-        help_text=_("Untick to plan the disbursement month by month below."),
+        help_text=_(
+            "Untick to plan the disbursement by month or by quarter below; tick "
+            "to go back to following the work plan."
+        ),
+    )
+    plan_by = forms.ChoiceField(
+        label=_("Plan the disbursement"),
+        choices=[("month", _("by month")), ("quarter", _("by quarter"))],
+        initial="month",
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "By quarter, each quarter's increase is spread evenly over its three "
+            "months, so its last month holds the figure typed."
+        ),
     )
     reason = forms.CharField(
         label=_("Reason for revising the disbursement plan"),
@@ -533,11 +547,44 @@ class MoneyPlanForm(VersionForm):
                 ),
             )
 
+        for quarter in range(len(month_ends) // 3):
+            last_month = month_ends[quarter * 3 + 2]
+            self.fields[f"quarter_{quarter}"] = NumberField(
+                label=_("Q%(quarter)s, by the end of %(month)s")
+                % {
+                    "quarter": quarter + 1,
+                    "month": format_month(
+                        last_month.year, last_month.month, get_language() or "th"
+                    ),
+                },
+                min_value=Decimal(0),
+                max_value=Decimal(100),
+                max_digits=5,
+                decimal_places=2,
+                required=False,
+                widget=forms.NumberInput(
+                    attrs={"step": "0.01", "inputmode": "decimal"}
+                ),
+            )
+
     def month_fields(self) -> list[forms.BoundField]:
         return [self[f"month_{index}"] for index in range(len(self.month_ends))]
 
+    def quarter_fields(self) -> list[forms.BoundField]:
+        return [self[f"quarter_{index}"] for index in range(len(self.month_ends) // 3)]
+
     def months(self) -> list[tuple[date, Decimal]]:
-        """The typed plan: a month left empty carries the month before it."""
+        """The typed plan as month points: by quarter, spread over the months
+        (``progress.months_from_quarters``); by month, a month left empty carries
+        the month before it."""
+        if self.cleaned_data.get("plan_by") == "quarter":
+            return progress.months_from_quarters(
+                self.month_ends,
+                [
+                    self.cleaned_data.get(f"quarter_{index}")
+                    for index in range(len(self.month_ends) // 3)
+                ],
+            )
         result, last = [], Decimal(0)
         for index, day in enumerate(self.month_ends):
             value = self.cleaned_data.get(f"month_{index}")

@@ -1599,3 +1599,55 @@ def _calculation_method(template: KpiTemplate) -> str:
     }[template.aggregation]
     better = "ยิ่งน้อยยิ่งดี" if template.direction == _DOWN else "ยิ่งมากยิ่งดี"
     return f"{how} หน่วยนับ {template.unit} ({better})"
+
+
+def add_missing_money(*, seed: int = DEFAULT_SEED, log: Log = print) -> int:
+    """Give generated projects written before money existed their money, as
+    ``generate()`` writes it now: budget lines that total the budget, and the
+    cumulative disbursed (and sometimes committed) on their reports.
+
+    Only projects with a budget, no budget line and no report giving an amount
+    are touched, so a second run changes nothing. Draws come from a generator
+    seeded with ``seed`` and the project's code, so the result does not depend
+    on which projects were filled before. Returns how many projects got money.
+    """
+    projects = list(
+        Project.objects.filter(
+            department__code__in=GENERATED_DEPARTMENT_CODES,
+            budget_amount__isnull=False,
+            budget_lines__isnull=True,
+        )
+        .exclude(updates__disbursed__isnull=False)
+        .order_by("code")
+        .distinct()
+    )
+    if not projects:
+        return 0
+    filler = _Generator(
+        rng=random.Random(seed),
+        projects=0,
+        today=timezone.localdate(),
+        years=1,
+        batch_size=DEFAULT_BATCH_SIZE,
+        log=log,
+    )
+    filler.categories = {c.code: c for c in BudgetCategory.objects.all()}
+    updates: dict[int, list[ProgressUpdate]] = defaultdict(list)
+    for update in ProgressUpdate.objects.filter(project__in=projects).order_by(
+        "report_date"
+    ):
+        updates[update.project_id].append(update)
+    lines: list[BudgetLine] = []
+    for project in projects:
+        filler.money_rng = random.Random(f"{seed}-{project.code}")
+        lines += filler._budget_lines(project)
+        filler._disburse(project, updates[project.pk])
+    with transaction.atomic():
+        BudgetLine.objects.bulk_create(lines, batch_size=DEFAULT_BATCH_SIZE)
+        ProgressUpdate.objects.bulk_update(
+            [update for chunk in updates.values() for update in chunk],
+            ["disbursed", "committed"],
+            batch_size=DEFAULT_BATCH_SIZE,
+        )
+    log(f"Money for {len(projects)} generated projects written before budgets")
+    return len(projects)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
@@ -9,9 +10,9 @@ from functools import cached_property
 import simple_history
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Least, Round
 from django.db.models.lookups import Exact
@@ -34,6 +35,7 @@ FISCAL_YEAR_VALIDATORS = [MinValueValidator(2500), MaxValueValidator(2700)]
 QUARTER_VALIDATORS = [MinValueValidator(1), MaxValueValidator(4)]
 MONEY_VALIDATORS = [MinValueValidator(Decimal(0))]
 PERCENT_FIELD = models.DecimalField(max_digits=5, decimal_places=2)
+MONEY_FIELD = models.DecimalField(max_digits=15, decimal_places=2)
 department_code_validator = RegexValidator(
     r"^\d{8}$", _("A department code is eight digits, e.g. 21000000.")
 )
@@ -102,40 +104,7 @@ class ProjectQuerySet(models.QuerySet):
         ``projects.progress``, with the months counted from reports sent (approved
         or not, ``reported()``); progress_on is the date itself.
         """
-        latest = (
-            ProgressUpdate.objects.published()
-            .filter(project=OuterRef("pk"), report_date__lte=on)
-            .order_by("-report_date")
-        )
-        day = Value((on - date(1970, 1, 1)).days)
-        start, end = DayNumber("planned_start"), DayNumber("planned_end")
-        elapsed = Case(
-            When(planned_end__lte=on, then=F("weight")),
-            When(planned_start__gt=on, then=Value(Decimal(0))),
-            default=models.ExpressionWrapper(
-                F("weight") * (day - start) / (end - start), output_field=PERCENT_FIELD
-            ),
-            output_field=PERCENT_FIELD,
-        )
-        planned = (
-            PlanStep.objects.filter(project=OuterRef("pk"))
-            .order_by()
-            .values("project")
-            .annotate(total=Sum(elapsed, output_field=PERCENT_FIELD))
-            .values("total")
-        )
-        # A superseded plan in force on the date, when the plan was revised after.
-        revised = (
-            PlanRevisionStep.objects.filter(
-                Q(revision__valid_from__isnull=True) | Q(revision__valid_from__lte=on),
-                revision__project=OuterRef("pk"),
-                revision__valid_until__gt=on,
-            )
-            .order_by()
-            .values("revision")
-            .annotate(total=Sum(elapsed, output_field=PERCENT_FIELD))
-            .values("total")[:1]
-        )
+        latest = _latest_published(on)
         start_of_year = thaicalendar.fiscal_year_bounds(
             thaicalendar.fiscal_year_of(on)
         )[0]
@@ -162,19 +131,7 @@ class ProjectQuerySet(models.QuerySet):
                 latest.values("percent")[:1], output_field=PERCENT_FIELD
             ),
             last_report_date=Subquery(latest.values("report_date")[:1]),
-            planned_percent=Least(
-                Round(
-                    Coalesce(
-                        Subquery(revised, output_field=PERCENT_FIELD),
-                        Subquery(planned, output_field=PERCENT_FIELD),
-                        Value(Decimal(0)),
-                    ),
-                    2,
-                    output_field=PERCENT_FIELD,
-                ),
-                Value(progress.HUNDRED),
-                output_field=PERCENT_FIELD,
-            ),
+            planned_percent=_planned_percent(on),
         ).annotate(gap=actual - F("planned_percent"))
         queryset = queryset.annotate(
             status=Case(
@@ -221,44 +178,14 @@ class ProjectQuerySet(models.QuerySet):
         force on the date; the ``money_status`` property applies the status rule
         to them (``with_money_status`` mirrors it in SQL, for filtering).
         """
-        latest = (
-            ProgressUpdate.objects.published()
-            .filter(project=OuterRef("pk"), report_date__lte=on)
-            .order_by("-report_date")
-        )
-        in_force = DisbursementPlan.objects.filter(
-            Q(valid_from__isnull=True) | Q(valid_from__lte=on),
-            Q(valid_until__isnull=True) | Q(valid_until__gt=on),
-            project=OuterRef("pk"),
-        )
-        month = DisbursementPlanMonth.objects.filter(
-            Q(plan__valid_from__isnull=True) | Q(plan__valid_from__lte=on),
-            Q(plan__valid_until__isnull=True) | Q(plan__valid_until__gt=on),
-            plan__project=OuterRef("pk"),
-            month_end__lte=on,
-        ).order_by("-month_end")
-        money = models.DecimalField(max_digits=15, decimal_places=2)
+        latest = _latest_published(on)
         queryset = self.annotate(
-            disbursed_amount=Subquery(
-                latest.filter(disbursed__isnull=False).values("disbursed")[:1],
-                output_field=money,
-            ),
+            disbursed_amount=_disbursed_amount(on),
             committed_amount=Subquery(
                 latest.filter(committed__isnull=False).values("committed")[:1],
-                output_field=money,
+                output_field=MONEY_FIELD,
             ),
-            planned_disbursed_percent=Case(
-                When(
-                    models.Exists(in_force),
-                    then=Coalesce(
-                        Subquery(month.values("percent")[:1]),
-                        Value(Decimal(0)),
-                        output_field=PERCENT_FIELD,
-                    ),
-                ),
-                default=F("planned_percent"),
-                output_field=PERCENT_FIELD,
-            ),
+            planned_disbursed_percent=_planned_disbursed_percent(on),
         ).annotate(
             disbursed_percent=Case(
                 When(
@@ -268,11 +195,11 @@ class ProjectQuerySet(models.QuerySet):
                         * Value(progress.HUNDRED)
                         / F("budget_amount"),
                         2,
-                        output_field=money,
+                        output_field=MONEY_FIELD,
                     ),
                 ),
                 default=None,
-                output_field=money,
+                output_field=MONEY_FIELD,
             )
         )
         return queryset
@@ -328,6 +255,83 @@ class ProjectQuerySet(models.QuerySet):
             )
         return self.filter(condition)
 
+    def figures_over(self, days: Sequence[date]) -> list[dict]:
+        """The projects' figures on each of several days, in one query.
+
+        For each day, in order: ``count``; ``actual`` and ``planned``, the average
+        actual % (a project without a report counts as 0, as progress_summary
+        does) and planned %; ``allocated``, ``planned_money`` (the baht planned as
+        disbursed by then) and ``disbursed`` totals. Each day reads only the
+        columns these need, built by the expressions with_progress and with_money
+        use (one home for the rules); the days are sent as one UNION ALL grouped
+        by day, so a project's subqueries run once a day and the ORM builds no
+        more than it sends. Empty when there is no project.
+        """
+        parts, params = [], []
+        for index, day in enumerate(days):
+            part = (
+                self.order_by()
+                .annotate(
+                    point=Value(index, output_field=models.IntegerField()),
+                    actual_percent=Subquery(
+                        _latest_published(day).values("percent")[:1],
+                        output_field=PERCENT_FIELD,
+                    ),
+                    planned_percent=_planned_percent(day),
+                )
+                .annotate(
+                    own_planned=_own_planned_disbursed_percent(day),
+                    disbursed_amount=_disbursed_amount(day),
+                )
+                .values(*FIGURE_COLUMNS)
+            )
+            try:
+                sql, part_params = part.query.sql_with_params()
+            except EmptyResultSet:  # a queryset that can match nothing
+                return []
+            parts.append(sql)
+            params.extend(part_params)
+        if not parts:
+            return []
+        # Grouped outside the parts: an aggregate over an annotation would repeat
+        # its subqueries once per aggregate that reads it. The planned
+        # disbursement is _planned_disbursed_percent's COALESCE, taken here so
+        # the work plan's % is computed once a row, not again inside it.
+        # Sums rounded to the places of what they add (SQLite adds decimals as
+        # floats), averaged here in Decimal: the same figures on both databases.
+        sql = (
+            "SELECT point, COUNT(*), ROUND(SUM(COALESCE(actual_percent, 0)), 2),"
+            " ROUND(SUM(planned_percent), 2), ROUND(SUM(budget_amount), 2),"
+            " ROUND(SUM(budget_amount * COALESCE(own_planned, planned_percent)), 4),"
+            " ROUND(SUM(disbursed_amount), 2)"
+            f" FROM ({' UNION ALL '.join(parts)}) figures GROUP BY point"
+        )
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = {row[0]: row[1:] for row in cursor.fetchall()}
+        if not rows:
+            return []
+        figures = []
+        for index, day in enumerate(days):
+            count, *sums = rows[index]
+            actual, planned, allocated, planned_money, disbursed = (
+                None if value is None else _as_decimal(value) for value in sums
+            )
+            figures.append(
+                {
+                    "day": day,
+                    "count": count,
+                    "actual": actual / count,
+                    "planned": planned / count,
+                    "allocated": allocated,
+                    "planned_money": None
+                    if planned_money is None
+                    else planned_money / 100,
+                    "disbursed": disbursed,
+                }
+            )
+        return figures
+
     def progress_summary(self) -> dict:
         """Aggregates of with_progress() rows: count, averages, statuses, overdue."""
         return summarize_progress(self._progress_rows())
@@ -338,14 +342,7 @@ class ProjectQuerySet(models.QuerySet):
 
     def progress_breakdown(self) -> tuple[dict, list[dict]]:
         """progress_summary() and progress_by_department() from one read of the rows."""
-        rows = self._progress_rows()
-        by_department: dict[int, list[tuple]] = {}
-        for row in rows:
-            by_department.setdefault(row[0], []).append(row)
-        return summarize_progress(rows), [
-            {"department": department, **summarize_progress(department_rows)}
-            for department, department_rows in by_department.items()
-        ]
+        return progress_breakdown_of(self._progress_rows())
 
     def _progress_rows(self) -> list[tuple]:
         # Each project's base figures, read once: in SQL every status and overdue
@@ -365,25 +362,174 @@ PROGRESS_ROW_FIELDS = (
     "completed_on",
     "reported_months",
 )
+# The columns of one day's part of figures_over().
+FIGURE_COLUMNS = (
+    "point",
+    "actual_percent",
+    "planned_percent",
+    "budget_amount",
+    "own_planned",
+    "disbursed_amount",
+)
+
+
+def progress_breakdown_of(rows: list[tuple]) -> tuple[dict, list[dict]]:
+    """progress_summary() and progress_by_department() of PROGRESS_ROW_FIELDS rows."""
+    # Each row's rules applied once, for the city's summary and its department's.
+    facts = [_row_facts(row) for row in rows]
+    by_department: dict[int, list[tuple]] = {}
+    for row, row_facts in zip(rows, facts, strict=True):
+        by_department.setdefault(row[0], []).append(row_facts)
+    return _summarize_facts(facts), [
+        {"department": department, **_summarize_facts(department_facts)}
+        for department, department_facts in by_department.items()
+    ]
+
+
+def _as_decimal(value: Decimal | float | int) -> Decimal:
+    """A number from the database as a Decimal (SQLite sums decimals as floats)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _latest_published(on: date) -> models.QuerySet:
+    """The approved updates of the outer project on or before a date, latest first."""
+    return (
+        ProgressUpdate.objects.published()
+        .filter(project=OuterRef("pk"), report_date__lte=on)
+        .order_by("-report_date")
+    )
+
+
+def _planned_percent(on: date) -> models.Expression:
+    """The outer project's planned % on a date (``progress.planned_in_force``):
+    from the superseded plan revision in force then, else from its steps."""
+    day = Value((on - date(1970, 1, 1)).days)
+    start, end = DayNumber("planned_start"), DayNumber("planned_end")
+    elapsed = Case(
+        When(planned_end__lte=on, then=F("weight")),
+        When(planned_start__gt=on, then=Value(Decimal(0))),
+        default=models.ExpressionWrapper(
+            F("weight") * (day - start) / (end - start), output_field=PERCENT_FIELD
+        ),
+        output_field=PERCENT_FIELD,
+    )
+    planned = (
+        PlanStep.objects.filter(project=OuterRef("pk"))
+        .order_by()
+        .values("project")
+        .annotate(total=Sum(elapsed, output_field=PERCENT_FIELD))
+        .values("total")
+    )
+    # A superseded plan in force on the date, when the plan was revised after.
+    revised = (
+        PlanRevisionStep.objects.filter(
+            Q(revision__valid_from__isnull=True) | Q(revision__valid_from__lte=on),
+            revision__project=OuterRef("pk"),
+            revision__valid_until__gt=on,
+        )
+        .order_by()
+        .values("revision")
+        .annotate(total=Sum(elapsed, output_field=PERCENT_FIELD))
+        .values("total")[:1]
+    )
+    return Least(
+        Round(
+            Coalesce(
+                Subquery(revised, output_field=PERCENT_FIELD),
+                Subquery(planned, output_field=PERCENT_FIELD),
+                Value(Decimal(0)),
+            ),
+            2,
+            output_field=PERCENT_FIELD,
+        ),
+        Value(progress.HUNDRED),
+        output_field=PERCENT_FIELD,
+    )
+
+
+def _disbursed_amount(on: date) -> Subquery:
+    """The outer project's cumulative disbursed on a date
+    (``progress.latest_amount``)."""
+    return Subquery(
+        _latest_published(on).filter(disbursed__isnull=False).values("disbursed")[:1],
+        output_field=MONEY_FIELD,
+    )
+
+
+def _planned_disbursed_percent(on: date) -> Coalesce:
+    """The outer project's planned disbursed % on a date
+    (``progress.planned_disbursed_percent``): the latest month of the
+    disbursement plan in force, else (none, or one that follows the work plan)
+    the work plan's ``planned_percent``."""
+    return Coalesce(
+        _own_planned_disbursed_percent(on),
+        F("planned_percent"),
+        output_field=PERCENT_FIELD,
+    )
+
+
+def _own_planned_disbursed_percent(on: date) -> Case:
+    """The latest month's figure of the outer project's own disbursement plan in
+    force on a date (0 before its first month); NULL when none is in force, or
+    the one in force follows the work plan."""
+    # A version in force that follows the work plan counts as none.
+    in_force = DisbursementPlan.objects.filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=on),
+        Q(valid_until__isnull=True) | Q(valid_until__gt=on),
+        project=OuterRef("pk"),
+        follows_work_plan=False,
+    )
+    month = DisbursementPlanMonth.objects.filter(
+        Q(plan__valid_from__isnull=True) | Q(plan__valid_from__lte=on),
+        Q(plan__valid_until__isnull=True) | Q(plan__valid_until__gt=on),
+        plan__project=OuterRef("pk"),
+        month_end__lte=on,
+    ).order_by("-month_end")
+    return Case(
+        When(
+            models.Exists(in_force),
+            then=Coalesce(
+                Subquery(month.values("percent")[:1]),
+                Value(Decimal(0)),
+                output_field=PERCENT_FIELD,
+            ),
+        ),
+        default=None,
+        output_field=PERCENT_FIELD,
+    )
 
 
 def summarize_progress(rows: list[tuple]) -> dict:
     """Count, average actual and planned %, statuses and overdue of progress rows
     (the ``PROGRESS_ROW_FIELDS`` of with_progress() rows)."""
-    threshold = settings.BEHIND_THRESHOLD
+    return _summarize_facts([_row_facts(row) for row in rows])
+
+
+def _row_facts(row: tuple) -> tuple:
+    """(actual, planned, status, overdue) of a PROGRESS_ROW_FIELDS row, by the rules."""
+    _department, actual, planned, on, fiscal_year, *facts = row
+    return (
+        actual,
+        planned,
+        progress.status(actual, planned, settings.BEHIND_THRESHOLD),
+        bool(missing_months(fiscal_year, on, *facts)),
+    )
+
+
+def _summarize_facts(facts: list[tuple]) -> dict:
+    """The summary of rows' _row_facts: count, averages, statuses, overdue."""
     summary: dict = dict.fromkeys(progress.Status.values, 0)
-    summary |= {"count": len(rows), "actual": None, "planned": None, "overdue": 0}
+    summary |= {"count": len(facts), "actual": None, "planned": None, "overdue": 0}
     actual_total = planned_total = Decimal(0)
-    for _department, actual, planned, on, fiscal_year, *facts in rows:
-        status = progress.status(actual, planned, threshold)
+    for actual, planned, status, overdue in facts:
         summary[status] += 1
-        summary["overdue"] += bool(missing_months(fiscal_year, on, *facts))
+        summary["overdue"] += overdue
         actual_total += actual or Decimal(0)
         planned_total += planned
     summary["actual_total"], summary["planned_total"] = actual_total, planned_total
-    if rows:
-        summary["actual"] = actual_total / len(rows)
-        summary["planned"] = planned_total / len(rows)
+    if facts:
+        summary["actual"] = actual_total / len(facts)
+        summary["planned"] = planned_total / len(facts)
     return summary
 
 
@@ -977,6 +1123,14 @@ class DisbursementPlan(RevisionFields):
         on_delete=models.CASCADE,
         related_name="disbursement_plans",
     )
+    follows_work_plan = models.BooleanField(
+        _("follows the work plan"),
+        default=False,
+        help_text=_(
+            "A revision back to the default: from its start the plan follows the "
+            "work plan's planned %, without months of its own."
+        ),
+    )
 
     history = HistoricalRecords()
 
@@ -999,6 +1153,7 @@ class DisbursementPlan(RevisionFields):
             self.valid_from,
             self.valid_until,
             tuple((m.month_end, m.percent) for m in self.months.all()),
+            follows_work_plan=self.follows_work_plan,
         )
 
 

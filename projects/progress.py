@@ -370,6 +370,7 @@ class MoneyPlan:
     valid_from: date | None
     valid_until: date | None
     months: Sequence[tuple[date, Decimal]]
+    follows_work_plan: bool = False  # a revision back to the default plan
 
 
 def latest_amount(
@@ -414,16 +415,45 @@ def planned_disbursed_percent(
     """The cumulative % of the allocation planned as disbursed on a date.
 
     From the disbursement plan in force on the date: the figure of the latest
-    month ended by then (0 before the first). With none in force, the plan follows
-    the work plan: ``work_planned``, the planned progress % on the date.
+    month ended by then (0 before the first). With none in force, or one that
+    follows the work plan, the plan follows the work plan: ``work_planned``, the
+    planned progress % on the date.
     """
     for plan in plans:
         if in_force(plan.valid_from, plan.valid_until, on):
+            if plan.follows_work_plan:
+                return work_planned
             return max(
                 ((day, pct) for day, pct in plan.months if day <= on),
                 default=(on, Decimal(0)),
             )[1]
     return work_planned
+
+
+def months_from_quarters(
+    month_ends: Sequence[date], quarters: Sequence[Decimal | None]
+) -> list[tuple[date, Decimal]]:
+    """A disbursement plan typed by quarter, as the month points it is kept as.
+
+    ``month_ends`` are the twelve month ends of the fiscal year in order,
+    ``quarters`` the cumulative % planned by the end of Q1 to Q4 (None: the same
+    as the quarter before). Each quarter's increase is spread evenly over its
+    three months, so its last month holds exactly the typed figure and the months
+    between rise in equal steps (two decimals, half up).
+    """
+    result, before = [], Decimal(0)
+    for quarter, target in enumerate(quarters):
+        target = before if target is None else target
+        for step, day in enumerate(month_ends[quarter * 3 : quarter * 3 + 3], 1):
+            result.append((day, quantize(before + (target - before) * step / 3)))
+        before = target
+    return result
+
+
+def quarter_figures(months: Sequence[tuple[date, Decimal]]) -> list[Decimal]:
+    """The cumulative % at the end of each quarter of twelve month points (the
+    form's quarter view of a plan kept by month)."""
+    return [months[index][1] for index in (2, 5, 8, 11)]
 
 
 def money_status(

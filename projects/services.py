@@ -518,10 +518,12 @@ def save_money(
     citizen_benefit: str | None = None,
     reason: str = "",
     today: date | None = None,
+    follows_work_plan: bool = False,
 ) -> tuple[Project, DisbursementPlan | None]:
     """The budget page's save, in one transaction: the allocation lines (and what
-    citizens get), then the disbursement plan unless ``months`` is None (the plan
-    keeps following the work plan)."""
+    citizens get), then the disbursement plan: ``months``, or with
+    ``follows_work_plan`` back to the default that follows the work plan
+    (``follow_work_plan``); unchanged when ``months`` is None."""
     with transaction.atomic():
         saved = save_budget(
             project=project,
@@ -532,7 +534,15 @@ def save_money(
             today=today,
         )
         plan = None
-        if months is not None:
+        if follows_work_plan:
+            plan = follow_work_plan(
+                project=saved,
+                user=user,
+                version=saved.budget_version,
+                reason=reason,
+                today=today,
+            )
+        elif months is not None:
             plan = save_disbursement_plan(
                 project=saved,
                 user=user,
@@ -561,11 +571,57 @@ def save_disbursement_plan(
     own version, or the default that follows the work plan) stays in force until
     ``revision_start``. Returns the version made or changed, if any.
     """
-    today = today or timezone.localdate()
     errors = quality.disbursement_plan_errors(months, project.fiscal_year)
     if errors:
         raise RuleError(errors)
-    wanted = sorted(months)
+    return _revise_disbursement_plan(
+        project=project,
+        user=user,
+        months=sorted(months),
+        version=version,
+        reason=reason,
+        today=today or timezone.localdate(),
+    )
+
+
+def follow_work_plan(
+    *,
+    project: Project,
+    user,
+    version: int,
+    reason: str = "",
+    today: date | None = None,
+) -> DisbursementPlan | None:
+    """Take the disbursement plan back to the default that follows the work plan.
+
+    The rules of ``save_disbursement_plan``: before the project has reports or a
+    locked quarter the own plan is removed (its history keeps it); after that a
+    reason is needed, the own plan stays in force until ``revision_start`` and a
+    new version that follows the work plan (``follows_work_plan``) starts then.
+    Nothing changes when the plan follows the work plan already. Returns the
+    version made, if any.
+    """
+    return _revise_disbursement_plan(
+        project=project,
+        user=user,
+        months=None,
+        version=version,
+        reason=reason,
+        today=today or timezone.localdate(),
+    )
+
+
+def _revise_disbursement_plan(
+    *,
+    project: Project,
+    user,
+    months: list[tuple[date, Decimal]] | None,
+    version: int,
+    reason: str,
+    today: date,
+) -> DisbursementPlan | None:
+    """The one writer of disbursement plans: ``months``, or None to follow the
+    work plan (see save_disbursement_plan and follow_work_plan)."""
     with transaction.atomic():
         locked = Project.objects.select_for_update().get(pk=project.pk)
         if locked.budget_version != version:
@@ -573,11 +629,14 @@ def save_disbursement_plan(
         check_year_open(fiscal_year=locked.fiscal_year, today=today)
         plans = list(locked.disbursement_plans.select_for_update().order_by("number"))
         current = plans[-1] if plans and plans[-1].is_current else None
-        if (
-            current is not None
-            and [(m.month_end, m.percent) for m in current.months.order_by("month_end")]
-            == wanted
-        ):
+        follows_now = current is None or current.follows_work_plan
+        if months is None:
+            unchanged = follows_now
+        else:
+            unchanged = not follows_now and months == [
+                (m.month_end, m.percent) for m in current.months.order_by("month_end")
+            ]
+        if unchanged:
             Project.objects.filter(pk=locked.pk).update(
                 budget_version=F("budget_version") + 1
             )
@@ -597,21 +656,32 @@ def save_disbursement_plan(
                 current.save()
             plan = DisbursementPlan(
                 project=locked,
-                number=len(plans) + 1,
+                number=plans[-1].number + 1 if plans else 1,
                 valid_from=start,
                 reason=reason.strip(),
                 author=user,
+                follows_work_plan=months is None,
             )
         elif current is not None:
             plan = current
             for month in list(plan.months.all()):
                 stamp(month, user)
                 month.delete()
+            if months is None:
+                # Before any report the own plan simply goes; history keeps it.
+                stamp(plan, user)
+                plan.delete()
+                Project.objects.filter(pk=locked.pk).update(
+                    budget_version=F("budget_version") + 1
+                )
+                return None
+            plan.follows_work_plan = False
         else:
-            plan = DisbursementPlan(project=locked, number=1, author=user)
+            number = plans[-1].number + 1 if plans else 1
+            plan = DisbursementPlan(project=locked, number=number, author=user)
         stamp(plan, user)
         plan.save()
-        for month_end, percent in wanted:
+        for month_end, percent in months or ():
             month = DisbursementPlanMonth(
                 plan=plan, month_end=month_end, percent=percent
             )

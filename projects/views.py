@@ -60,12 +60,10 @@ from projects.forms import (
     VersionForm,
 )
 from projects.models import (
-    PROGRESS_ROW_FIELDS,
     Department,
     ProgressUpdate,
     Project,
     combine_summaries,
-    summarize_progress,
 )
 from reports import charts, dashboard
 
@@ -549,7 +547,9 @@ def _money_initial(project: Project, month_ends: list[date]) -> dict:
     """The budget page's first values: the plan in force now, or the default one
     that follows the work plan."""
     current = (
-        project.disbursement_plans.filter(valid_until__isnull=True)
+        project.disbursement_plans.filter(
+            valid_until__isnull=True, follows_work_plan=False
+        )
         .prefetch_related("months")
         .first()
     )
@@ -557,13 +557,19 @@ def _money_initial(project: Project, month_ends: list[date]) -> dict:
         "version": project.budget_version,
         "citizen_benefit": project.citizen_benefit,
         "follow_work_plan": current is None,
+        "plan_by": "month",
     }
+    months = []
     for index, day in enumerate(month_ends):
         if current is not None:
             value = progress.planned_disbursed_percent([current.as_plan()], 0, day)
         else:
             value = project.planned_percent(day)
         initial[f"month_{index}"] = value
+        months.append((day, value))
+    if len(months) == 12:
+        for index, value in enumerate(progress.quarter_figures(months)):
+            initial[f"quarter_{index}"] = value
     return initial
 
 
@@ -591,9 +597,7 @@ def budget_edit(request: HttpRequest, code: str) -> HttpResponse:
     )
     conflict = False
     if data is not None and formset.is_valid() and form.is_valid():
-        follow = form.cleaned_data["follow_work_plan"] and not (
-            project.disbursement_plans.exists()
-        )
+        follow = form.cleaned_data["follow_work_plan"]
         try:
             _saved, plan = services.save_money(
                 project=project,
@@ -607,6 +611,7 @@ def budget_edit(request: HttpRequest, code: str) -> HttpResponse:
                     for row in formset.lines()
                 ],
                 months=None if follow else form.months(),
+                follows_work_plan=follow,
                 version=form.cleaned_data["version"],
                 citizen_benefit=form.cleaned_data["citizen_benefit"],
                 reason=form.cleaned_data["reason"],
@@ -640,7 +645,9 @@ def budget_edit(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             "conflict": conflict,
             "needs_revision": services.plan_needs_revision(project),
-            "has_plan": project.disbursement_plans.exists(),
+            "has_plan": project.disbursement_plans.filter(
+                valid_until__isnull=True, follows_work_plan=False
+            ).exists(),
             "year_lock": access.year_lock(project.fiscal_year),
         },
         status=409 if conflict else 200,
@@ -944,35 +951,11 @@ def _page_number(request: HttpRequest) -> int:
 
 def _department_figures(department: Department, fiscal_year: int, on: date) -> dict:
     """The department's totals over all its projects of the year: progress
-    summary and money, from one read of every project's base figures, and its
-    number of KPIs; cached per data version by the page, which shows only a page
-    of the projects and the first KPIs."""
-    rows = list(
-        department.projects.for_fiscal_year(fiscal_year)
-        .with_progress(on)
-        .with_money(on)
-        .order_by()
-        .values_list(
-            *PROGRESS_ROW_FIELDS,
-            "budget_amount",
-            "planned_disbursed_percent",
-            "disbursed_amount",
-            "disbursed_percent",
-        )
-    )
-    width = len(PROGRESS_ROW_FIELDS)
-    summary = summarize_progress([row[:width] for row in rows])
-    money = dashboard.summarize_money(
-        (
-            department.pk,
-            department.code,
-            department.name_th,
-            department.name_en,
-            department.short_name,
-            *row[1:3],  # actual and planned %
-            *row[width:],
-        )
-        for row in rows
+    summary and money, from one read of every project's base figures (as the
+    dashboard's), and its number of KPIs; cached under the department's version
+    by the page, which shows only a page of the projects and the first KPIs."""
+    summary, _by_department, money = dashboard.year_overview(
+        department.projects.for_fiscal_year(fiscal_year).with_progress(on), on
     )
     indicator_count = (
         Indicator.objects.for_fiscal_year(fiscal_year)
@@ -1053,20 +1036,29 @@ def _overview_pieces(
 ) -> dict[int, dict]:
     """Each department's part of the overview, in four queries for any number of
     departments: its summary (None without projects), its ten projects most behind
-    plan as (gap, code, pk), its ten latest published reports as (date, pk), and
-    its number of KPIs. Plain values: a part is read from the cache often."""
+    plan as (gap, code, pk), its ten latest published reports as (date, pk), its
+    number of KPIs and its money (None without projects). Plain values but the
+    money's: a part is read from the cache often."""
     projects = (
         Project.objects.for_fiscal_year(fiscal_year)
         .filter(department__in=department_ids)
         .with_progress(on)
     )
-    _summary, department_rows = projects.progress_breakdown()
+    department_rows, money = dashboard.department_overviews(projects, on)
     pieces: dict[int, dict] = {
-        pk: {"summary": None, "behind": [], "latest": [], "indicators": 0}
+        pk: {
+            "summary": None,
+            "money": None,
+            "behind": [],
+            "latest": [],
+            "indicators": 0,
+        }
         for pk in department_ids
     }
     for row in department_rows:
         pieces[row["department"]]["summary"] = row
+    for pk, department_money in money.items():
+        pieces[pk]["money"] = department_money
     # Narrow rows: a query of the project objects with every progress
     # annotation costs more to build than to run.
     for pk, department, code, gap in (
@@ -1165,6 +1157,9 @@ def _overview_figures(fiscal_year: int, on: date) -> dict:
         "behind": behind,
         "latest_updates": latest_updates,
         "indicator_count": sum(piece["indicators"] for piece in pieces),
+        "money": dashboard.combine_money(
+            piece["money"] for piece in pieces if piece["money"] is not None
+        ),
     }
 
 
@@ -1204,6 +1199,16 @@ def _overview_page(request: HttpRequest, fiscal_year: int) -> HttpResponse:
                     for row in figures["by_department"]
                 ],
                 lang,
+            ),
+            # The money summary's context, from the cached figures (no query).
+            **dashboard.money_context(
+                Project.objects.none(),
+                fiscal_year,
+                on,
+                [],
+                lang,
+                by_month=False,
+                overview=figures["money"],
             ),
         },
     )

@@ -7,6 +7,7 @@ disagree with the overview, the department pages or the KPI pages.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -16,15 +17,10 @@ from django.db import models
 from django.db.models import (
     Avg,
     Count,
-    F,
-    IntegerField,
     OuterRef,
     QuerySet,
     Subquery,
-    Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import (
@@ -35,7 +31,13 @@ from indicators.models import (
     IndicatorResult,
 )
 from projects import progress, thaicalendar
-from projects.models import Department, ProjectEvaluation, localized
+from projects.models import (
+    PROGRESS_ROW_FIELDS,
+    Department,
+    ProjectEvaluation,
+    localized,
+    progress_breakdown_of,
+)
 from reports import charts
 
 QUARTERS = (1, 2, 3, 4)
@@ -121,40 +123,43 @@ def progress_days(fiscal_year: int, on: date) -> list[date]:
 def progress_over_year(
     projects: QuerySet, fiscal_year: int, on: date
 ) -> list[ProgressPoint]:
-    """The average planned and actual % at each month end, in one query.
+    """The average planned and actual % at each month end, in one query (see
+    year_series). Empty when there is no project."""
+    return year_series(projects, fiscal_year, on)[0]
 
-    ``projects`` is a plain project queryset (not yet ``with_progress``). Each
-    day is one ``with_progress(on=day)`` aggregate; the parts are sent as one
-    UNION ALL. The average actual counts a project without reports as 0, as
-    ``progress_summary`` does. Empty when there is no project.
+
+def year_series(
+    projects: QuerySet, fiscal_year: int, on: date
+) -> tuple[list[ProgressPoint], list[MoneyPoint]]:
+    """The year's progress points and money points at each month end and the
+    reading date, in one query (``figures_over``).
+
+    ``projects`` is a plain project queryset (not yet ``with_progress``). The
+    average actual counts a project without reports as 0, as ``progress_summary``
+    does; actual and disbursed are None after the reading date. Both lists are
+    empty when there is no project.
     """
-    days = progress_days(fiscal_year, on)
-    parts = [
-        projects.with_progress(day)
-        .order_by()
-        .annotate(point=Value(index, output_field=IntegerField()))
-        .values("point")
-        .annotate(
-            count=Count("pk"),
-            actual=Avg(Coalesce("actual_percent", Value(Decimal(0)))),
-            planned=Avg("planned_percent"),
+    figures = projects.figures_over(progress_days(fiscal_year, on))
+    if not any(figure["count"] for figure in figures):
+        return [], []
+    progress_points = [
+        ProgressPoint(
+            day=figure["day"],
+            planned=_decimal(figure["planned"]),
+            actual=_decimal(figure["actual"]) if figure["day"] <= on else None,
         )
-        for index, day in enumerate(days)
+        for figure in figures
     ]
-    rows = {row["point"]: row for row in parts[0].union(*parts[1:], all=True)}
-    if not any(row["count"] for row in rows.values()):
-        return []
-    points = []
-    for index, day in enumerate(days):
-        row = rows[index]
-        points.append(
-            ProgressPoint(
-                day=day,
-                planned=_decimal(row["planned"]),
-                actual=_decimal(row["actual"]) if day <= on else None,
-            )
+    money_points = [
+        MoneyPoint(
+            day=figure["day"],
+            allocated=_decimal(figure["allocated"]),
+            planned=_decimal(figure["planned_money"]),
+            disbursed=_decimal(figure["disbursed"]) if figure["day"] <= on else None,
         )
-    return points
+        for figure in figures
+    ]
+    return progress_points, money_points
 
 
 def department_rows(projects: QuerySet) -> list[dict]:
@@ -162,10 +167,15 @@ def department_rows(projects: QuerySet) -> list[dict]:
 
     Sorted by average actual %, highest first, then by code. Two queries.
     """
+    return with_departments(projects.progress_by_department())
+
+
+def with_departments(by_department: list[dict]) -> list[dict]:
+    """Rows of ``progress_by_department`` with each Department, sorted as
+    department_rows sorts them. One query."""
     departments = {department.pk: department for department in Department.objects.all()}
     rows = [
-        {**row, "department": departments[row["department"]]}
-        for row in projects.progress_by_department()
+        {**row, "department": departments[row["department"]]} for row in by_department
     ]
     return sorted(rows, key=lambda row: (-(row["actual"] or 0), row["department"].code))
 
@@ -362,6 +372,28 @@ def work_state(actual: Decimal | None, planned: Decimal, threshold: int) -> Work
     return WorkState.IN_PROGRESS
 
 
+def money_figures(
+    allocation: Decimal | None,
+    planned_percent: Decimal,
+    disbursed: Decimal | None,
+    disbursed_percent: Decimal | None,
+) -> tuple[Decimal, Decimal, Decimal, bool]:
+    """What one project adds to MoneyTotals: allocation, planned baht, disbursed
+    and whether it is disbursing behind plan (progress.money_status)."""
+    status = progress.money_status(
+        allocation,
+        disbursed_percent,
+        planned_percent,
+        settings.DISBURSEMENT_BEHIND_THRESHOLD,
+    )
+    return (
+        allocation or Decimal(0),
+        progress.planned_amount(allocation, planned_percent) or Decimal(0),
+        disbursed or Decimal(0),
+        status == progress.MoneyStatus.BEHIND,
+    )
+
+
 @dataclass
 class MoneyTotals:
     """Sums of projects' money: allocation, planned to date, disbursed."""
@@ -379,17 +411,32 @@ class MoneyTotals:
         disbursed: Decimal | None,
         disbursed_percent: Decimal | None,
     ) -> None:
-        money_status = progress.money_status(
-            allocation,
-            disbursed_percent,
-            planned_percent,
-            settings.DISBURSEMENT_BEHIND_THRESHOLD,
+        """Add one project's money from its with_money() figures."""
+        self.add_figures(
+            *money_figures(allocation, planned_percent, disbursed, disbursed_percent)
         )
+
+    def add_figures(
+        self,
+        allocation: Decimal,
+        planned: Decimal,
+        disbursed: Decimal,
+        behind: bool,
+    ) -> None:
+        """Add one project's money_figures()."""
         self.count += 1
-        self.allocated += allocation or Decimal(0)
-        self.planned += progress.planned_amount(allocation, planned_percent) or 0
-        self.disbursed += disbursed or Decimal(0)
-        self.behind += money_status == progress.MoneyStatus.BEHIND
+        self.allocated += allocation
+        self.planned += planned
+        self.disbursed += disbursed
+        self.behind += behind
+
+    def merge(self, other: MoneyTotals) -> None:
+        """Add another MoneyTotals' projects."""
+        self.count += other.count
+        self.allocated += other.allocated
+        self.planned += other.planned
+        self.disbursed += other.disbursed
+        self.behind += other.behind
 
     @property
     def disbursed_percent(self) -> Decimal | None:
@@ -409,49 +456,88 @@ class MoneyOverview:
     by_state: list[tuple[WorkState, MoneyTotals]]
 
 
+# What money_overview reads of each row besides the PROGRESS_ROW_FIELDS.
+MONEY_COLUMNS = (
+    "department__code",
+    "department__name_th",
+    "department__name_en",
+    "department__short_name",
+    "budget_amount",
+    "planned_disbursed_percent",
+    "disbursed_amount",
+)
+
+
 def money_overview(projects: QuerySet, on: date) -> MoneyOverview:
     """The money of projects on a date: totals, per department (largest allocation
     first) and per work state, in one query."""
-    rows = (
-        projects.with_progress(on)
-        .with_money(on)
-        .order_by()
-        .values_list(
-            "department",
-            "department__code",
-            "department__name_th",
-            "department__name_en",
-            "department__short_name",
-            "actual_percent",
-            "planned_percent",
-            "budget_amount",
-            "planned_disbursed_percent",
-            "disbursed_amount",
-            "disbursed_percent",
-        )
+    return year_overview(projects.with_progress(on), on)[2]
+
+
+def year_overview(
+    projects: QuerySet, on: date
+) -> tuple[dict, list[dict], MoneyOverview]:
+    """``progress_summary()``, ``progress_by_department()`` and money_overview of
+    projects ``with_progress(on)`` on that date, from one read of their rows."""
+    progress_rows, money_rows = _overview_rows(projects, on)
+    summary, by_department = progress_breakdown_of(progress_rows)
+    return summary, by_department, summarize_money(money_rows)
+
+
+def department_overviews(
+    projects: QuerySet, on: date
+) -> tuple[list[dict], dict[int, MoneyOverview]]:
+    """``progress_by_department()`` and each department's money_overview of
+    projects ``with_progress(on)``, from one read of their rows: the parts a
+    city-wide page adds up (``combine_money``) and caches per department."""
+    progress_rows, money_rows = _overview_rows(projects, on)
+    _summary, by_department = progress_breakdown_of(progress_rows)
+    grouped: dict[int, list[tuple]] = {}
+    for row in money_rows:
+        grouped.setdefault(row[0], []).append(row)
+    return by_department, {pk: summarize_money(rows) for pk, rows in grouped.items()}
+
+
+def combine_money(overviews: Iterable[MoneyOverview]) -> MoneyOverview:
+    """The money_overview of the projects of several overviews (of departments):
+    exactly the one of all their rows, since every figure is a sum."""
+    totals = MoneyTotals()
+    states = {state: MoneyTotals() for state in WorkState}
+    departments: list[tuple[Department, MoneyTotals]] = []
+    for overview in overviews:
+        totals.merge(overview.totals)
+        departments.extend(overview.by_department)
+        for state, state_totals in overview.by_state:
+            states[state].merge(state_totals)
+    by_department = sorted(
+        departments, key=lambda pair: (-pair[1].allocated, pair[0].code)
     )
-    return summarize_money(rows)
+    return MoneyOverview(totals, by_department, list(states.items()))
 
 
-def money_rows_of(projects: list) -> list[tuple]:
-    """The rows money_overview reads, from projects already fetched with
-    ``with_progress(on).with_money(on)`` and their department (no query)."""
-    return [
+def _overview_rows(projects: QuerySet, on: date) -> tuple[list[tuple], list[tuple]]:
+    """The progress rows (PROGRESS_ROW_FIELDS) and the money rows (summarize_money's
+    columns) of projects ``with_progress(on)``, from one query."""
+    rows = list(
+        projects.with_money(on)
+        .order_by()
+        .values_list(*PROGRESS_ROW_FIELDS, *MONEY_COLUMNS)
+    )
+    size = len(PROGRESS_ROW_FIELDS)
+    # The disbursed % by its Python rule (the SQL mirror's disbursed_percent
+    # would run the disbursed subquery a second time for every row).
+    money_rows = [
         (
-            p.department_id,
-            p.department.code,
-            p.department.name_th,
-            p.department.name_en,
-            p.department.short_name,
-            p.actual_percent,
-            p.planned_percent,
-            p.budget_amount,
-            p.planned_disbursed_percent,
-            p.disbursed_amount,
-            p.disbursed_percent,
+            row[0],
+            *row[size : size + 4],
+            row[1],
+            row[2],
+            *row[size + 4 :],
+            progress.share_percent(row[-1], row[size + 4]),
         )
-        for p in projects
+        for row in rows
     ]
+    return [row[:size] for row in rows], money_rows
 
 
 def summarize_money(rows) -> MoneyOverview:
@@ -462,7 +548,9 @@ def summarize_money(rows) -> MoneyOverview:
     departments: dict[int, tuple[Department, MoneyTotals]] = {}
     states = {state: MoneyTotals() for state in WorkState}
     for pk, code, name_th, name_en, short_name, actual, planned, *money in rows:
-        totals.add(*money)
+        # Each project's figures once, added to its three totals.
+        figures = money_figures(*money)
+        totals.add_figures(*figures)
         if pk not in departments:
             department = Department(
                 pk=pk,
@@ -472,8 +560,8 @@ def summarize_money(rows) -> MoneyOverview:
                 short_name=short_name,
             )
             departments[pk] = (department, MoneyTotals())
-        departments[pk][1].add(*money)
-        states[work_state(actual, planned, threshold)].add(*money)
+        departments[pk][1].add_figures(*figures)
+        states[work_state(actual, planned, threshold)].add_figures(*figures)
     by_department = sorted(
         departments.values(), key=lambda pair: (-pair[1].allocated, pair[0].code)
     )
@@ -492,38 +580,9 @@ class MoneyPoint:
 
 
 def money_over_year(projects: QuerySet, fiscal_year: int, on: date) -> list[MoneyPoint]:
-    """Planned and disbursed baht at each month end, in one query (UNION ALL of
-    one ``with_money(day)`` aggregate a day, as ``progress_over_year``)."""
-    days = progress_days(fiscal_year, on)
-    parts = [
-        projects.with_progress(day)
-        .with_money(day)
-        .order_by()
-        .annotate(point=Value(index, output_field=IntegerField()))
-        .values("point")
-        .annotate(
-            count=Count("pk"),
-            allocated=Sum("budget_amount"),
-            planned=Sum(
-                F("budget_amount") * F("planned_disbursed_percent") / progress.HUNDRED,
-                output_field=models.DecimalField(max_digits=20, decimal_places=4),
-            ),
-            disbursed=Sum("disbursed_amount"),
-        )
-        for index, day in enumerate(days)
-    ]
-    rows = {row["point"]: row for row in parts[0].union(*parts[1:], all=True)}
-    if not any(row["count"] for row in rows.values()):
-        return []
-    return [
-        MoneyPoint(
-            day=day,
-            allocated=_decimal(rows[index]["allocated"]),
-            planned=_decimal(rows[index]["planned"]),
-            disbursed=_decimal(rows[index]["disbursed"]) if day <= on else None,
-        )
-        for index, day in enumerate(days)
-    ]
+    """Planned and disbursed baht at each month end, in one query (see
+    year_series)."""
+    return year_series(projects, fiscal_year, on)[1]
 
 
 def money_context(
@@ -535,14 +594,19 @@ def money_context(
     *,
     by_month: bool = True,
     overview: MoneyOverview | None = None,
+    money_points: list[MoneyPoint] | None = None,
 ) -> dict:
     """Allocated, planned and disbursed money of the projects: totals, by work
-    state, by department and (``by_month``) by month, with their charts (two
-    queries, one without the months)."""
+    state, by department and (``by_month``) by month, with their charts (no
+    query when given the ``overview`` and the ``money_points`` of year_series;
+    else one for each)."""
     overview = overview or money_overview(base, on)
-    # The month series costs as much as progress_over_year (a with_money() per
-    # month end); pages that do not show the year's curve leave it out.
-    money_points = money_over_year(base, fiscal_year, on) if by_month else []
+    # The month series costs a with_money() per month end; pages that do not
+    # show the year's curve leave it out.
+    if not by_month:
+        money_points = []
+    elif money_points is None:
+        money_points = money_over_year(base, fiscal_year, on)
     return {
         "money": overview,
         "money_points": money_points,
@@ -574,5 +638,8 @@ def money_context(
                 if sums.allocated
             ][:15],
             lang,
-        ),
+        )
+        # Drawn beside the year's curve only (the table gives the same figures).
+        if money_points
+        else None,
     }

@@ -70,14 +70,23 @@ def _summary_context(
     base = Project.objects.for_fiscal_year(fiscal_year)
     if department is not None:
         base = base.filter(department=department)
-    summary = base.with_progress(on).progress_summary()
+    summary, by_department, money = dashboard.year_overview(base.with_progress(on), on)
     statuses = progress.status_counts(summary)
-    points = dashboard.progress_over_year(base, fiscal_year, on)
+    points, money_points = dashboard.year_series(base, fiscal_year, on)
     counts = dashboard.band_counts(kpis)
     bands = [(band.value, band.label, counts[band.value]) for band in dashboard.Band]
     scores = dashboard.evaluation_scores(fiscal_year, department)
     return {
-        **dashboard.money_context(base, fiscal_year, on, points, lang),
+        **dashboard.money_context(
+            base,
+            fiscal_year,
+            on,
+            points,
+            lang,
+            overview=money,
+            money_points=money_points,
+        ),
+        "progress_by_department": by_department,
         "fiscal_year": fiscal_year,
         "on": on,
         "department": department,
@@ -147,8 +156,13 @@ def _dashboard_page(request: HttpRequest) -> HttpResponse:
         indicators = indicators.filter(department=department)
     kpis = dashboard.kpi_rows(indicators.with_achievement())
     context = _summary_context(fiscal_year, on, department, kpis)
-    departments = dashboard.department_rows(
-        Project.objects.for_fiscal_year(fiscal_year).with_progress(on)
+    # The city's departments: the summary's own rows unless one is chosen.
+    departments = (
+        dashboard.with_departments(context["progress_by_department"])
+        if department is None
+        else dashboard.department_rows(
+            Project.objects.for_fiscal_year(fiscal_year).with_progress(on)
+        )
     )
     return render(
         request,

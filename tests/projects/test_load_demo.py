@@ -29,6 +29,7 @@ from indicators.models import (
 )
 from projects import progress, thaicalendar
 from projects.models import (
+    BudgetLine,
     Department,
     PlanRevision,
     PlanStep,
@@ -391,6 +392,49 @@ def test_load_demo_twice_changes_nothing(demo_output: str) -> None:
     assert "already there" in second
     # The seed, 150 generated projects and the staff login's four of this year.
     assert before["counts"]["Project"] == 155
+
+
+def money_snapshot() -> dict[str, object]:
+    return {
+        "lines": sorted(
+            BudgetLine.objects.values_list("project__code", "category__code", "amount")
+        ),
+        "budgets": sorted(
+            Project.objects.values_list("code", "budget_amount", "citizen_benefit")
+        ),
+        "disbursed": sorted(
+            ProgressUpdate.objects.values_list("pk", "disbursed", "committed")
+        ),
+    }
+
+
+def test_load_demo_gives_a_database_made_before_money_its_budgets(
+    demo_output: str,
+) -> None:
+    # The demo as a database made before money existed (issue 18) holds it: the
+    # generated projects kept their budget amount, the staff login's had none.
+    staff_codes = [f"21000000-{number}" for number in ("4001", "4002", "4003", "4004")]
+    BudgetLine.objects.all().delete()
+    ProgressUpdate.objects.update(disbursed=None, committed=None)
+    Project.objects.filter(code__in=staff_codes).update(
+        budget_amount=None, citizen_benefit=""
+    )
+
+    output = load_demo()
+
+    assert "Budgets for the staff login's projects: loaded" in output
+    budgeted = Project.objects.filter(budget_amount__isnull=False)
+    assert budgeted.filter(code__in=staff_codes).count() == 4
+    for project in budgeted.annotate(lines=Sum("budget_lines__amount")):
+        assert project.lines == project.budget_amount, project.code
+    assert not Project.objects.filter(code__in=staff_codes, citizen_benefit="").exists()
+    reported = ProgressUpdate.objects.filter(project__budget_amount__isnull=False)
+    assert reported.exists()
+    assert not reported.filter(disbursed__isnull=True).exists()
+    # Running it again changes nothing.
+    before = money_snapshot()
+    load_demo()
+    assert money_snapshot() == before
 
 
 def test_load_demo_keeps_a_changed_seed_project_as_it_is(demo_output: str) -> None:

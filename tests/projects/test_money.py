@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import override
 from openpyxl import Workbook
 
-from projects import importing, money, progress, quality, services
+from projects import importing, money, progress, quality, services, thaicalendar
 from projects.models import (
     BudgetCategory,
     BudgetLine,
@@ -22,6 +22,7 @@ from projects.models import (
     ProgressUpdate,
     Project,
 )
+from reports import dashboard
 from tests.factories import (
     BudgetLineFactory,
     DepartmentFactory,
@@ -84,6 +85,43 @@ def test_disbursement_plan_in_force_else_the_work_plan():
     assert progress.planned_disbursed_percent(plans, work, date(2020, 3, 30)) == 0
     assert progress.planned_disbursed_percent(plans, work, date(2020, 7, 1)) == 70
     assert progress.planned_disbursed_percent([], work, date(2020, 7, 1)) == work
+
+
+def test_a_plan_by_quarter_is_spread_evenly_over_each_quarters_months():
+    month_ends = [
+        thaicalendar.month_end(year, month)
+        for year, month in thaicalendar.fiscal_months(2563)
+    ]
+    months = progress.months_from_quarters(
+        month_ends, [Decimal(10), None, Decimal(55), Decimal(100)]
+    )
+    assert [day for day, _pct in months] == month_ends
+    assert [pct for _day, pct in months] == [
+        Decimal("3.33"),
+        Decimal("6.67"),
+        Decimal(10),
+        Decimal(10),  # Q2 left empty: the same as Q1
+        Decimal(10),
+        Decimal(10),
+        Decimal(25),
+        Decimal(40),
+        Decimal(55),
+        Decimal(70),
+        Decimal(85),
+        Decimal(100),
+    ]
+    assert progress.quarter_figures(months) == [10, 10, 55, 100]
+
+
+def test_a_plan_version_that_follows_the_work_plan_reads_the_work_plan():
+    plans = [
+        progress.MoneyPlan(None, date(2020, 4, 1), [(date(2019, 10, 31), Decimal(50))]),
+        progress.MoneyPlan(date(2020, 4, 1), None, (), follows_work_plan=True),
+    ]
+    assert (
+        progress.planned_disbursed_percent(plans, Decimal(7), date(2020, 3, 31)) == 50
+    )
+    assert progress.planned_disbursed_percent(plans, Decimal(7), date(2020, 4, 1)) == 7
 
 
 def test_money_figures_on_a_date(settings):
@@ -540,6 +578,102 @@ class TestServices:
         row = Project.objects.with_progress(later).with_money(later).get(pk=project.pk)
         assert row.planned_disbursed_percent == Decimal(90)
 
+    def test_back_to_the_work_plan_before_reports_removes_the_own_plan(
+        self, project, staff
+    ):
+        plan = services.save_disbursement_plan(
+            project=project,
+            user=staff,
+            months=[(date(2020, 9, 30), Decimal(100))],
+            version=project.budget_version,
+            today=TODAY,
+        )
+        project.refresh_from_db()
+        assert (
+            services.follow_work_plan(
+                project=project, user=staff, version=project.budget_version, today=TODAY
+            )
+            is None
+        )
+        assert not DisbursementPlan.objects.exists()
+        # The audit history keeps the removed plan and who removed it.
+        removed = plan.history.latest()
+        assert (removed.history_type, removed.history_user) == ("-", staff)
+        day = date(2020, 3, 31)
+        row = Project.objects.with_progress(day).with_money(day).get(pk=project.pk)
+        assert row.planned_disbursed_percent == row.planned_percent
+        # Following already: nothing to revise, only the version moves on.
+        project.refresh_from_db()
+        services.follow_work_plan(
+            project=project, user=staff, version=project.budget_version, today=TODAY
+        )
+        assert not DisbursementPlan.objects.exists()
+        with pytest.raises(services.ConflictError):
+            services.follow_work_plan(
+                project=project, user=staff, version=project.budget_version, today=TODAY
+            )
+
+    def test_back_to_the_work_plan_after_reports_is_a_revision_with_a_reason(
+        self, project, staff
+    ):
+        own = services.save_disbursement_plan(
+            project=project,
+            user=staff,
+            months=[
+                (date(2019, 10, 31), Decimal(80)),
+                (date(2020, 9, 30), Decimal(100)),
+            ],
+            version=project.budget_version,
+            today=date(2019, 10, 2),
+        )
+        ProgressUpdateFactory(project=project, report_date=date(2020, 4, 1))
+        project.refresh_from_db()
+        with pytest.raises(services.ReasonRequiredError):
+            services.follow_work_plan(
+                project=project, user=staff, version=project.budget_version, today=TODAY
+            )
+        back = services.follow_work_plan(
+            project=project,
+            user=staff,
+            version=project.budget_version,
+            reason="กลับไปตามแผนงาน",
+            today=TODAY,
+        )
+        own.refresh_from_db()
+        assert own.valid_until == TODAY == back.valid_from
+        assert (back.number, back.follows_work_plan, back.reason) == (
+            2,
+            True,
+            "กลับไปตามแผนงาน",
+        )
+        assert back.history.get().history_user == staff
+        assert not back.months.exists()
+        plans = [plan.as_plan() for plan in project.disbursement_plans.all()]
+        for day, expected in [
+            (date(2020, 5, 31), Decimal(80)),
+            (date(2020, 7, 31), None),
+        ]:
+            row = Project.objects.with_progress(day).with_money(day).get(pk=project.pk)
+            python = progress.planned_disbursed_percent(
+                plans, project.planned_percent(day), day
+            )
+            assert row.planned_disbursed_percent == python
+            # Before the revision the own plan; from it on, the work plan's %.
+            assert python == (expected if expected is not None else row.planned_percent)
+        # An own plan again later is a further revision after the one that follows.
+        project.refresh_from_db()
+        again = services.save_disbursement_plan(
+            project=project,
+            user=staff,
+            months=[(date(2020, 9, 30), Decimal(100))],
+            version=project.budget_version,
+            reason="แผนใหม่",
+            today=date(2020, 8, 3),
+        )
+        assert (again.number, again.follows_work_plan) == (3, False)
+        back.refresh_from_db()
+        assert back.valid_until == again.valid_from
+
     def test_a_falling_plan_is_refused(self, project, staff):
         with pytest.raises(services.RuleError):
             services.save_disbursement_plan(
@@ -557,13 +691,10 @@ class TestServices:
 # The SQL mirror agrees with the pure functions
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("seed", [18, 2563])
-def test_sql_and_python_money_agree_on_random_projects(seed, settings):
-    settings.DISBURSEMENT_BEHIND_THRESHOLD = 15
-    rng = random.Random(seed)
+def make_random_money_projects(rng: random.Random, department) -> list[Project]:
+    """Fourteen projects of FY 2563 with random budgets, plans, reports (some not
+    approved, some without amounts) and 0 to 2 disbursement plan versions."""
     user = UserFactory()
-    department = DepartmentFactory()
     projects = []
     for index in range(14):
         budget = rng.choice([None, Decimal(0), Decimal(rng.randint(1, 900) * 10_000)])
@@ -588,8 +719,19 @@ def test_sql_and_python_money_agree_on_random_projects(seed, settings):
                     status=rng.choice(["approved", "approved", "submitted"]),
                 )
         revisions = index % 3
-        for _number in range(revisions):
+        for number in range(revisions):
             project.refresh_from_db()
+            today = date(2019, 10, 1) + timedelta(days=rng.randint(0, 330))
+            if number and index % 4 == 1:
+                # A revision back to the work plan's own pace.
+                services.follow_work_plan(
+                    project=project,
+                    user=user,
+                    version=project.budget_version,
+                    reason="ตามแผนงาน",
+                    today=today,
+                )
+                continue
             cumulative = sorted(Decimal(rng.randint(0, 100)) for _ in range(12))
             services.save_disbursement_plan(
                 project=project,
@@ -600,9 +742,34 @@ def test_sql_and_python_money_agree_on_random_projects(seed, settings):
                 ],
                 version=project.budget_version,
                 reason="ปรับแผน",
-                today=date(2019, 10, 1) + timedelta(days=rng.randint(0, 330)),
+                today=today,
             )
         projects.append(project)
+    return projects
+
+
+def python_money(project: Project, on: date, threshold: int) -> progress.Money:
+    """A project's money on a date from the pure functions (the Python home)."""
+    updates = list(project.updates.filter(status="approved"))
+    plans = [
+        plan.as_plan() for plan in project.disbursement_plans.prefetch_related("months")
+    ]
+    return progress.money(
+        allocation=project.budget_amount,
+        reports=[(u.report_date, u.disbursed, u.committed) for u in updates],
+        plans=plans,
+        work_planned=project.planned_percent(on),
+        on=on,
+        threshold=threshold,
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [18, 2563])
+def test_sql_and_python_money_agree_on_random_projects(seed, settings):
+    settings.DISBURSEMENT_BEHIND_THRESHOLD = 15
+    department = DepartmentFactory()
+    projects = make_random_money_projects(random.Random(seed), department)
     for on in [
         date(2019, 11, 3),
         date(2020, 2, 29),
@@ -617,19 +784,7 @@ def test_sql_and_python_money_agree_on_random_projects(seed, settings):
             .with_money_status()
         }
         for project in projects:
-            updates = list(project.updates.filter(status="approved"))
-            plans = [
-                plan.as_plan()
-                for plan in project.disbursement_plans.prefetch_related("months")
-            ]
-            expected = progress.money(
-                allocation=project.budget_amount,
-                reports=[(u.report_date, u.disbursed, u.committed) for u in updates],
-                plans=plans,
-                work_planned=project.planned_percent(on),
-                on=on,
-                threshold=15,
-            )
+            expected = python_money(project, on, 15)
             row = rows[project.pk]
             assert row.disbursed_amount == expected.disbursed, (project.pk, on)
             assert row.committed_amount == expected.committed
@@ -638,6 +793,64 @@ def test_sql_and_python_money_agree_on_random_projects(seed, settings):
             assert row.money_status == expected.status
             assert row.money_state == expected.status
             assert row.disbursed_of_plan == expected.of_plan_percent
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [18, 2563])
+def test_the_year_series_and_overview_agree_with_each_projects_money(seed):
+    """The dashboards' grouped figures (figures_over, year_overview) are the sums
+    and averages of each project's own figures from the pure functions."""
+    department = DepartmentFactory()
+    projects = make_random_money_projects(random.Random(seed), department)
+    base = Project.objects.filter(department=department)
+    on = date(2020, 6, 20)
+    points, money_points = dashboard.year_series(base, 2563, on)
+    assert [p.day for p in points] == dashboard.progress_days(2563, on)
+    for point, money_point in zip(points, money_points, strict=True):
+        day = point.day
+        figures = [python_money(p, day, 15) for p in projects]
+        planned = [p.planned_percent(day) for p in projects]
+        actual = [
+            progress.latest_amount(
+                (
+                    (u.report_date, u.percent)
+                    for u in p.updates.filter(status="approved")
+                ),
+                day,
+            )
+            or Decimal(0)
+            for p in projects
+        ]
+        assert point.planned == progress.quantize(sum(planned) / len(planned)), day
+        assert money_point.allocated == sum(m.allocation or 0 for m in figures)
+        assert money_point.planned == progress.quantize(
+            sum(
+                ((m.allocation or 0) * m.planned_percent / 100 for m in figures),
+                Decimal(0),
+            )
+        ), day
+        if day <= on:
+            assert point.actual == progress.quantize(sum(actual) / len(actual)), day
+            assert money_point.disbursed == sum(m.disbursed or 0 for m in figures)
+        else:
+            assert point.actual is None and money_point.disbursed is None
+    summary, by_department, overview = dashboard.year_overview(
+        base.with_progress(on), on
+    )
+    assert summary == base.with_progress(on).progress_summary()
+    assert by_department == [{"department": department.pk, **summary}]
+    figures = [python_money(p, on, 15) for p in projects]
+    assert overview.totals.count == len(projects)
+    assert overview.totals.disbursed == sum(m.disbursed or 0 for m in figures)
+    assert overview.totals.behind == sum(
+        m.status == progress.MoneyStatus.BEHIND for m in figures
+    )
+
+
+@pytest.mark.django_db
+def test_figures_over_no_project_or_no_day_is_empty():
+    assert Project.objects.none().figures_over([date(2020, 1, 31)]) == []
+    assert Project.objects.all().figures_over([]) == []
 
 
 # The budget page: who may use it
@@ -695,6 +908,81 @@ class TestBudgetPage:
         assert "1,000,000.00 บาท" in html
         # The same form sent again is a conflict: someone saved meanwhile.
         assert client.post(self.url(project), data).status_code == 409
+
+    def budget_data(self, project, **values):
+        data = {
+            "version": project.budget_version,
+            "citizen_benefit": "",
+            "lines-TOTAL_FORMS": "0",
+            "lines-INITIAL_FORMS": "0",
+            "lines-MIN_NUM_FORMS": "0",
+            "lines-MAX_NUM_FORMS": "50",
+        }
+        return {**data, **values}
+
+    def test_a_plan_typed_by_quarter_is_kept_by_month(self, client, project, staff):
+        client.force_login(staff)
+        html = client.get(self.url(project)).content.decode()
+        assert 'name="quarter_3"' in html and 'name="plan_by"' in html
+        data = self.budget_data(
+            project,
+            plan_by="quarter",
+            quarter_0="30",
+            quarter_1="",
+            quarter_2="60",
+            quarter_3="100",
+            # The month fields are ignored when planning by quarter.
+            month_0="99",
+        )
+        response = client.post(self.url(project), data)
+        assert response.status_code == 302, response.content.decode()[:3000]
+        plan = project.disbursement_plans.get()
+        assert [m.percent for m in plan.months.all()] == [
+            10,
+            20,
+            30,
+            30,
+            30,
+            30,
+            40,
+            50,
+            60,
+            Decimal("73.33"),
+            Decimal("86.67"),
+            100,
+        ]
+        # Shown again by quarter as the figures at each quarter's end.
+        form = client.get(self.url(project)).context["form"]
+        assert [form.initial[f"quarter_{i}"] for i in range(4)] == [30, 30, 60, 100]
+
+    def test_back_to_the_work_plan_through_the_form_needs_a_reason_after_reports(
+        self, client, project, staff, english
+    ):
+        services.save_disbursement_plan(
+            project=project,
+            user=staff,
+            months=[(date(2020, 9, 30), Decimal(100))],
+            version=project.budget_version,
+            today=date(2019, 10, 2),
+        )
+        ProgressUpdateFactory(project=project, report_date=date(2020, 4, 1))
+        project.refresh_from_db()
+        client.force_login(staff)
+        html = client.get(self.url(project)).content.decode()
+        assert 'data-testid="own-plan-notice"' in html
+        data = self.budget_data(project, follow_work_plan="on")
+        response = client.post(self.url(project), data)
+        assert response.status_code == 200
+        assert "Give the reason" in response.content.decode()
+        assert project.disbursement_plans.count() == 1
+        response = client.post(self.url(project), {**data, "reason": "ตามความคืบหน้างาน"})
+        assert response.status_code == 302, response.content.decode()[:3000]
+        back = project.disbursement_plans.get(number=2)
+        assert back.follows_work_plan and back.valid_from == TODAY
+        assert back.reason == "ตามความคืบหน้างาน"
+        assert back.history.get().history_user == staff
+        page = client.get(project.get_absolute_url()).content.decode()
+        assert "follows the work plan" in page
 
     def test_a_falling_plan_is_a_clear_error_and_saves_nothing(
         self, client, project, staff, english, categories
@@ -782,6 +1070,40 @@ def test_dashboard_counts_and_sums_money(client):
     html = response.content.decode()
     with override("th"):
         assert "3.00 ล้านบาท" in html
+    assert 'id="money-departments-table"' in html
+
+
+@pytest.mark.django_db
+def test_overview_shows_money_beside_progress_from_the_dashboards_figures(client):
+    department = DepartmentFactory(short_name="สนย.")
+    done = ProjectFactory(department=department, budget_amount=2 * MILLION)
+    behind = ProjectFactory(department=department, budget_amount=MILLION)
+    for item in (done, behind):
+        PlanStepFactory(project=item)
+    ProgressUpdateFactory(
+        project=done, report_date=date(2020, 9, 1), percent=100, disbursed=MILLION
+    )
+    ProgressUpdateFactory(
+        project=behind, report_date=date(2020, 9, 1), percent=5, disbursed=0
+    )
+    with override("th"):
+        response = client.get("/", {"fy": 2563})
+    overview = response.context["money"]
+    base = Project.objects.filter(fiscal_year=2563)
+    expected = dashboard.money_overview(base, response.context["on"])
+    assert overview.totals == expected.totals
+    assert [(d.pk, sums) for d, sums in overview.by_department] == [
+        (d.pk, sums) for d, sums in expected.by_department
+    ]
+    states = {state.value: sums for state, sums in overview.by_state}
+    assert (states["done"].count, states["done"].allocated) == (1, 2 * MILLION)
+    assert (states["behind"].count, states["behind"].allocated) == (1, MILLION)
+    html = response.content.decode()
+    # The numbers as text, the Thai way: allocated, disbursed, % and the tables.
+    assert 'data-testid="money-allocated">3.00 ล้านบาท<' in html
+    assert 'data-testid="money-disbursed">1.00 ล้านบาท<' in html
+    assert "33.33%" in html
+    assert 'id="money-states-table"' in html
     assert 'id="money-departments-table"' in html
 
 

@@ -322,13 +322,15 @@ class TestDashboard:
             )
             ProjectEvaluationFactory(project=project)
             IndicatorResultFactory(indicator=IndicatorFactory(department=department))
-        # +1 since KPI target revisions: they are prefetched (quarter targets);
-        # +2 for the money section (issue 18): the money rows, the year by month.
-        with django_assert_num_queries(12):
+        # +1 since KPI target revisions: they are prefetched (quarter targets).
+        # Progress and money share one read of the rows on the date and one query
+        # for the year by month (year_overview, year_series); without a
+        # department chosen, the department table reuses the summary's rows.
+        with django_assert_num_queries(9):
             assert (
                 client.get(reverse("reports:dashboard"), {"fy": FY}).status_code == 200
             )
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(11):
             response = client.get(
                 reverse("reports:dashboard"), {"fy": FY, "department": department.code}
             )
@@ -762,9 +764,10 @@ class TestDepartmentPrint:
             make_project(department, updates=[(date(2020, 1, 10), 30)])
             IndicatorResultFactory(indicator=IndicatorFactory(department=department))
         url = reverse("reports:department-print", args=[department.code])
-        # +1 since KPI target revisions: they are prefetched (quarter targets);
-        # +2 for the money section (issue 18): the money rows, the year by month.
-        with django_assert_num_queries(12):
+        # +1 since KPI target revisions: they are prefetched (quarter targets).
+        # Progress and money share one read of the rows on the date and one query
+        # for the year by month (year_overview, year_series).
+        with django_assert_num_queries(10):
             assert client.get(url, {"fy": FY}).status_code == 200
 
 

@@ -44,6 +44,8 @@ class Command(BaseCommand):
             )
             if generator.generated_data_exists():
                 self.stdout.write("Generated data: already there, kept as it is")
+                # A database made before budgets existed: its projects get theirs.
+                generator.add_missing_money(seed=DEMO_SEED, log=self.stdout.write)
             else:
                 generator.generate(
                     projects=DEMO_PROJECTS_PER_YEAR,
@@ -55,6 +57,8 @@ class Command(BaseCommand):
             users = demo.write_demo_users(other_department=_other_department())
             if demo.write_staff_work(today):
                 self.stdout.write("Current-year projects for the staff login: loaded")
+            if demo.write_demo_money():
+                self.stdout.write("Budgets for the staff login's projects: loaded")
             pending = demo.write_pending_reports(today)
             self.stdout.write(f"Reports waiting for the approver: {pending} new")
             evaluator = get_user_model().objects.get(username="evaluator")
