@@ -1640,7 +1640,9 @@ def add_missing_money(*, seed: int = DEFAULT_SEED, log: Log = print) -> int:
     lines: list[BudgetLine] = []
     for project in projects:
         filler.money_rng = random.Random(f"{seed}-{project.code}")
-        lines += filler._budget_lines(project)
+        lines += [
+            BudgetLine(**vars(record)) for record in filler._budget_lines(project)
+        ]
         filler._disburse(project, updates[project.pk])
     with transaction.atomic():
         BudgetLine.objects.bulk_create(lines, batch_size=DEFAULT_BATCH_SIZE)
