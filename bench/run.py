@@ -133,6 +133,9 @@ def years_for(projects: int) -> int:
 
 def prepare(projects: int, years: int = YEARS) -> None:
     """Run inside Django with DATABASE_URL set: build or reuse, then print facts."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        # It replaces the generated data: never in the development database.
+        raise SystemExit("prepare needs DATABASE_URL of a PostgreSQL database")
     import django
     from django.db.models import Count
 
