@@ -98,9 +98,13 @@ PUBLIC_URLS = {
             "indicator-result",
             "project-evaluation",
             "indicator-evaluation",
+            "evidence",
         )
         for kind in ("list", "detail")
     ),
+    # Public evidence files of approved reports (others answer 404).
+    "api:evidence-file",
+    "api:evidence-thumbnail",
     "api:fiscal-year-list",
     "api:api-root",
     "api:schema",
