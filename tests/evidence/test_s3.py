@@ -20,8 +20,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def s3_endpoint():
+    """moto's S3 server in a thread, for this module's tests only: stopped at its
+    end, so no server thread runs beside the rest of the suite."""
     try:
         import boto3  # noqa: F401
         from moto.server import ThreadedMotoServer
