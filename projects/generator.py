@@ -731,7 +731,7 @@ class _Writer:
         if model not in self.next_ids:
             quote = connection.ops.quote_name
             with connection.cursor() as cursor:
-                cursor.execute(f"SELECT MAX({quote(pk)}) FROM {quote(table)}")
+                cursor.execute(f"SELECT MAX({quote(pk)}) FROM {quote(table)}")  # noqa: S608  # nosec B608 (names from the model)
                 highest = cursor.fetchone()[0] or 0
                 if connection.vendor == "sqlite":
                     # AUTOINCREMENT never gives a deleted row's key again; nor do we.
@@ -778,7 +778,7 @@ class _Writer:
             placeholders = ", ".join(["%s"] * len(fields))
             with connection.cursor() as cursor:
                 cursor.executemany(
-                    f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})",
+                    f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})",  # noqa: S608  # nosec B608 (names from the model, values as parameters)
                     [
                         [
                             convert(value)

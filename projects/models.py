@@ -299,8 +299,9 @@ class ProjectQuerySet(models.QuerySet):
         # the work plan's % is computed once a row, not again inside it.
         # Sums rounded to the places of what they add (SQLite adds decimals as
         # floats), averaged here in Decimal: the same figures on both databases.
+        # The parts are the ORM's own SQL; every value is a parameter.
         sql = (
-            "SELECT point, COUNT(*), ROUND(SUM(COALESCE(actual_percent, 0)), 2),"
+            "SELECT point, COUNT(*), ROUND(SUM(COALESCE(actual_percent, 0)), 2),"  # nosec B608
             " ROUND(SUM(planned_percent), 2), ROUND(SUM(budget_amount), 2),"
             " ROUND(SUM(budget_amount * COALESCE(own_planned, planned_percent)), 4),"
             " ROUND(SUM(disbursed_amount), 2)"
