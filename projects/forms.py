@@ -494,6 +494,19 @@ BudgetFormSet = forms.formset_factory(
 )
 
 
+def _plan_percent_field(label: str) -> NumberField:
+    """A cumulative % of a disbursement plan (a month's or a quarter's), 0 to 100."""
+    return NumberField(
+        label=label,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+
+
 class MoneyPlanForm(VersionForm):
     """What citizens get, and the disbursement plan: the cumulative % of the
     allocation planned as disbursed by the end of each month of the year."""
@@ -535,36 +548,20 @@ class MoneyPlanForm(VersionForm):
         super().__init__(*args, **kwargs)
         self.month_ends = month_ends
         for index, day in enumerate(month_ends):
-            self.fields[f"month_{index}"] = NumberField(
-                label=format_month(day.year, day.month, get_language() or "th"),
-                min_value=Decimal(0),
-                max_value=Decimal(100),
-                max_digits=5,
-                decimal_places=2,
-                required=False,
-                widget=forms.NumberInput(
-                    attrs={"step": "0.01", "inputmode": "decimal"}
-                ),
+            self.fields[f"month_{index}"] = _plan_percent_field(
+                format_month(day.year, day.month, get_language() or "th")
             )
 
         for quarter in range(len(month_ends) // 3):
             last_month = month_ends[quarter * 3 + 2]
-            self.fields[f"quarter_{quarter}"] = NumberField(
-                label=_("Q%(quarter)s, by the end of %(month)s")
+            self.fields[f"quarter_{quarter}"] = _plan_percent_field(
+                _("Q%(quarter)s, by the end of %(month)s")
                 % {
                     "quarter": quarter + 1,
                     "month": format_month(
                         last_month.year, last_month.month, get_language() or "th"
                     ),
-                },
-                min_value=Decimal(0),
-                max_value=Decimal(100),
-                max_digits=5,
-                decimal_places=2,
-                required=False,
-                widget=forms.NumberInput(
-                    attrs={"step": "0.01", "inputmode": "decimal"}
-                ),
+                }
             )
 
     def month_fields(self) -> list[forms.BoundField]:
