@@ -630,7 +630,10 @@ def write_demo_money() -> int:
     """Give the staff login's projects written before money existed their money:
     the allocation lines, what citizens get and the disbursed amount on their
     reports. Projects that have budget lines already are left as they are;
-    returns how many got money."""
+    returns how many got money. Without the categories the lines go in (admins
+    removed them), nothing is written, so that a second run changes nothing."""
+    if not BudgetCategory.objects.filter(code__in=("operating", "investment")).exists():
+        return 0
     written = 0
     for number, amounts in STAFF_BUDGETS.items():
         project = Project.objects.filter(

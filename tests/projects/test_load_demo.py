@@ -40,6 +40,7 @@ from projects.models import (
     QuarterLock,
     StrategyNode,
 )
+from tests.factories import seed_budget_categories
 
 SEED_PAGE = (
     Path(settings.BASE_DIR).parent / "shared" / "seed" / "project-21000000-3152.txt"
@@ -51,7 +52,6 @@ DEMO_YEARS = [2566, 2567, 2568]
 NONE_WORDS = {"", "-", "ไม่มี"}
 
 pytestmark = pytest.mark.django_db
-
 
 # Reading the seed page
 
@@ -156,6 +156,12 @@ def page_quarters(page: str) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
         int(quarter): (Decimal(value), Decimal(first), Decimal(second))
         for quarter, value, first, second in rows
     }
+
+
+@pytest.fixture(autouse=True)
+def _budget_categories(db) -> None:
+    # The demo's budget lines use the categories a data migration seeds.
+    seed_budget_categories()
 
 
 @pytest.fixture(autouse=True)

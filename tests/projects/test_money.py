@@ -1,14 +1,12 @@
 """Budget and disbursement (issue 18): the money rules, each on every write path,
 the SQL mirror against the pure functions, the budget page's access and history."""
 
-import importlib
 import io
 import random
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.apps import apps as django_apps
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
@@ -30,6 +28,7 @@ from tests.factories import (
     ProgressUpdateFactory,
     ProjectFactory,
     UserFactory,
+    seed_budget_categories,
 )
 from tests.projects.test_project_form import project_data
 
@@ -451,11 +450,7 @@ class TestImport:
 
 @pytest.fixture
 def categories(db):
-    # The categories come from a data migration; a transactional test run
-    # earlier in the suite empties the tables, so they are seeded again by the
-    # migration's own function (get_or_create: nothing changes when present).
-    seeding = importlib.import_module("projects.migrations.0014_seed_budget_categories")
-    seeding.seed(django_apps, None)
+    seed_budget_categories()
     return {c.code: c for c in BudgetCategory.objects.all()}
 
 
