@@ -36,6 +36,21 @@ def baht_short(amount: Decimal | int | float | None) -> str:
     return baht(amount)
 
 
+def baht_like(
+    amount: Decimal | int | float | None, reference: Decimal | int | float | None
+) -> str:
+    """An amount in the unit ``baht_short`` gives ``reference`` (the largest of a
+    table's column, or its total), so that a column reads in one unit: 0.84
+    ล้านบาท beside 365.41 ล้านบาท, not 844,904.00 บาท."""
+    if amount is None:
+        return ""
+    if reference is not None and abs(Decimal(str(reference))) >= MILLION:
+        return _("%(amount)s million baht") % {
+            "amount": number(Decimal(str(amount)) / MILLION)
+        }
+    return baht(amount)
+
+
 def millions(amount: Decimal | int | float | None) -> float | None:
     """An amount in millions of baht as a float, for chart axes."""
     if amount is None:

@@ -21,3 +21,9 @@ def baht(value: Decimal | None) -> str:
 def baht_short(value: Decimal | None) -> str:
     """12.35 ล้านบาท from a million up, else baht."""
     return money.baht_short(value)
+
+
+@register.filter
+def baht_like(value: Decimal | None, reference: Decimal | None) -> str:
+    """In the unit of ``reference`` (a table's total): one unit a column."""
+    return money.baht_like(value, reference)

@@ -3,6 +3,7 @@ the SQL mirror against the pure functions, the budget page's access and history.
 
 import io
 import random
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -61,6 +62,14 @@ def test_large_totals_read_in_millions():
         assert money.baht_short(None) == ""
     with override("en"):
         assert money.baht_short(Decimal(2_500_000)) == "2.50 million baht"
+
+
+def test_a_column_reads_in_its_totals_unit():
+    with override("th"):
+        assert money.baht_like(Decimal(844_904), Decimal(365_410_000)) == "0.84 ล้านบาท"
+        assert money.baht_like(Decimal(0), Decimal(2_000_000)) == "0.00 ล้านบาท"
+        assert money.baht_like(Decimal(844_904), Decimal(999_999)) == "844,904.00 บาท"
+        assert money.baht_like(None, Decimal(2_000_000)) == ""
 
 
 # The derived figures (pure)
@@ -1066,6 +1075,12 @@ def test_dashboard_counts_and_sums_money(client):
     with override("th"):
         assert "3.00 ล้านบาท" in html
     assert 'id="money-departments-table"' in html
+    # Every amount of the tables in the unit of the total: the not-reported
+    # project's 0 disbursed reads 0.00 ล้านบาท beside 2.00 ล้านบาท.
+    tables = html[html.index('id="money-states-table"') :]
+    tables = tables[: tables.index("</section>")]
+    cells = re.findall(r'<td class="text-end text-nowrap">([^<]*)</td>', tables)
+    assert cells and all(cell.endswith("ล้านบาท") for cell in cells), cells
 
 
 @pytest.mark.django_db
