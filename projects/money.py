@@ -27,13 +27,7 @@ def baht(amount: Decimal | int | float | None) -> str:
 
 def baht_short(amount: Decimal | int | float | None) -> str:
     """A total as it reads best: "12.35 ล้านบาท" from a million up, else baht."""
-    if amount is None:
-        return ""
-    if abs(Decimal(str(amount))) >= MILLION:
-        return _("%(amount)s million baht") % {
-            "amount": number(Decimal(str(amount)) / MILLION)
-        }
-    return baht(amount)
+    return baht_like(amount, amount)
 
 
 def baht_like(

@@ -120,14 +120,6 @@ def progress_days(fiscal_year: int, on: date) -> list[date]:
     return sorted(days)
 
 
-def progress_over_year(
-    projects: QuerySet, fiscal_year: int, on: date
-) -> list[ProgressPoint]:
-    """The average planned and actual % at each month end, in one query (see
-    year_series). Empty when there is no project."""
-    return year_series(projects, fiscal_year, on)[0]
-
-
 def year_series(
     projects: QuerySet, fiscal_year: int, on: date
 ) -> tuple[list[ProgressPoint], list[MoneyPoint]]:
@@ -403,18 +395,6 @@ class MoneyTotals:
     planned: Decimal = Decimal(0)
     disbursed: Decimal = Decimal(0)
     behind: int = 0
-
-    def add(
-        self,
-        allocation: Decimal | None,
-        planned_percent: Decimal,
-        disbursed: Decimal | None,
-        disbursed_percent: Decimal | None,
-    ) -> None:
-        """Add one project's money from its with_money() figures."""
-        self.add_figures(
-            *money_figures(allocation, planned_percent, disbursed, disbursed_percent)
-        )
 
     def add_figures(
         self,
